@@ -1,1 +1,3 @@
-Console.WriteLine("placeholder");
+using Aspire70B.AppHost.Commands;
+
+return CliApp.Run(args, CliContext.FromConsole());
