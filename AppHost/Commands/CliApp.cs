@@ -9,6 +9,8 @@ internal static class CliApp
     {
         var root = new RootCommand("Aspire70B: Llama 3.1 70B as an ordinary chat service.")
         {
+            PlanCommand.Create(context),
+            ProfilesCommand.Create(context),
         };
         return root;
     }

@@ -35,12 +35,12 @@ public static class QuantizationCatalog
     /// <summary>AWQ INT4, group size 128.</summary>
     public static QuantizationFormat AwqInt4 { get; } = new(
         "awq-int4", "AWQ 4-bit weights, group size 128, FP16 activations (Marlin kernel)",
-        WeightScheme.Int4Group128, "awq_marlin", "float16", null, Ampere, LoadsFullPrecisionFirst: false);
+        WeightScheme.Int4Group128, "awq_marlin", "auto", null, Ampere, LoadsFullPrecisionFirst: false);
 
     /// <summary>GPTQ INT4, group size 128.</summary>
     public static QuantizationFormat GptqInt4 { get; } = new(
         "gptq-int4", "GPTQ 4-bit weights, group size 128, FP16 activations (Marlin kernel)",
-        WeightScheme.Int4Group128WithGroupIndex, "gptq_marlin", "float16", null, Ampere, LoadsFullPrecisionFirst: false);
+        WeightScheme.Int4Group128WithGroupIndex, "gptq_marlin", "auto", null, Ampere, LoadsFullPrecisionFirst: false);
 
     /// <summary>Every format in the catalogue.</summary>
     public static IReadOnlyList<QuantizationFormat> All { get; } = [Bf16, Fp16, Fp8, Fp8Online, Int8W8A8, AwqInt4, GptqInt4];

@@ -19,6 +19,9 @@ public sealed class DeploymentPlanner
     /// <summary>Free memory kept outside the budget for CUDA graphs, which v0.11 captures after the KV cache is allocated.</summary>
     public const double CudaGraphHeadroomGiB = 1.0;
 
+    // A shorter context than this is not offered as a fix: few chat requests would fit.
+    private const int MinimumUsefulContext = 2048;
+
     private static readonly int[] TensorParallelSizes = [1, 2, 4, 8];
 
     private readonly GpuPriceTable _prices;
@@ -211,8 +214,8 @@ public sealed class DeploymentPlanner
             }
         }
 
-        // The longest context the cache holds.
-        if (plan.KvCacheBlocks > 0)
+        // The longest context the cache holds, when that is still a useful context.
+        if (plan.KvCacheTokens >= MinimumUsefulContext)
         {
             var longest = (int)Math.Min(plan.KvCacheTokens, r.Model.MaxPositionEmbeddings);
             Try(r with { MaxModelLen = longest },
@@ -256,23 +259,34 @@ public sealed class DeploymentPlanner
 
         if (suggestions.Count == 0)
         {
-            // Nothing small works: find the smallest catalogue GPU and count that do, with an FP8 KV cache if needed.
+            // Nothing small works: find the smallest catalogue GPU and count that do, with a context the model supports
+            // and an FP8 KV cache if needed.
+            var length = Math.Min(r.EffectiveMaxModelLen, r.Model.MaxPositionEmbeddings);
             var options =
-                from gpu in GpuCatalog.All.OrderBy(g => g.TotalMemoryGiB)
+                from gpu in GpuCatalog.All
                 from count in TensorParallelSizes
                 from dtype in new[] { r.KvCacheDtype, KvCacheDtype.Fp8 }.Distinct()
-                orderby gpu.TotalMemoryGiB * count
+                orderby gpu.TotalMemoryGiB * count, dtype == r.KvCacheDtype ? 0 : 1
                 select (gpu, count, dtype);
             foreach (var (gpu, count, dtype) in options)
             {
-                var adjusted = r with { Gpu = gpu, GpuCount = count, KvCacheDtype = dtype };
+                var adjusted = r with { Gpu = gpu, GpuCount = count, KvCacheDtype = dtype, MaxModelLen = length };
                 List<string> arguments = ["--gpu", gpu.Id, "--gpus", Invariant(count)];
+                var extras = new List<string>();
                 if (dtype != r.KvCacheDtype)
                 {
                     arguments.AddRange(["--kv-cache-dtype", "fp8"]);
+                    extras.Add("an FP8 KV cache");
                 }
 
-                Try(adjusted, p => $"Use {count} × {gpu.Id}{(dtype != r.KvCacheDtype ? " with an FP8 KV cache" : "")}: {Capacity(p)}.", [.. arguments]);
+                if (length != r.EffectiveMaxModelLen)
+                {
+                    arguments.AddRange(["--max-model-len", Invariant(length)]);
+                    extras.Add($"a {length:N0}-token context");
+                }
+
+                var with = extras.Count > 0 ? " with " + string.Join(" and ", extras) : "";
+                Try(adjusted, p => $"Use {count} × {gpu.Id}{with}: {Capacity(p)}.", [.. arguments]);
                 if (suggestions.Count > 0)
                 {
                     break;
