@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Aspire70B.AppHost.Commands;
+
+namespace Aspire70B.AppHost.Tests;
+
+/// <summary>Runs the AppHost command line in-process, or as a real process, and captures what it writes.</summary>
+internal static class CliRunner
+{
+    public sealed record Result(int ExitCode, string Out, string Error);
+
+    public static Result Run(params string[] args) => RunWithInput("", args);
+
+    public static Result RunWithInput(string input, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var reader = new StringReader(input);
+        var exit = CliApp.Run(args, new CliContext(output, error, reader));
+        return new Result(exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Starts the built AppHost as its own process (<c>dotnet Aspire70B.AppHost.dll …</c>) and waits, bounded.</summary>
+    public static async Task<Result> RunProcessAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Aspire70B.AppHost.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}
