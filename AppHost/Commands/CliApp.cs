@@ -12,6 +12,19 @@ internal static class CliApp
             PlanCommand.Create(context),
             ProfilesCommand.Create(context),
         };
+        root.SetAction(_ =>
+        {
+            // Orchestration (Redis, model server, ApiService, Worker) is the AppHost issue's work; until it lands the
+            // bare command says so plainly instead of pretending to start anything.
+            context.Out.WriteLine("Aspire70B AppHost. Starting the whole system is not available yet; these commands are:");
+            foreach (var command in root.Subcommands)
+            {
+                context.Out.WriteLine($"  {command.Name,-10} {command.Description}");
+            }
+
+            context.Out.WriteLine("Run 'dotnet run --project AppHost -- COMMAND --help' for a command's options.");
+            return ExitCodes.Success;
+        });
         return root;
     }
 

@@ -9,6 +9,7 @@ internal static class NumberOptions
     public static Option<double?> Double(string name, string description) => new(name)
     {
         Description = description,
+        HelpName = "number",
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
@@ -25,6 +26,7 @@ internal static class NumberOptions
     public static Option<int?> Integer(string name, string description) => new(name)
     {
         Description = description,
+        HelpName = "count",
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";

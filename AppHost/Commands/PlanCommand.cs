@@ -13,11 +13,11 @@ internal static class PlanCommand
 {
     public static Command Create(CliContext context)
     {
-        var profile = new Option<string?>("--profile") { Description = "Start from a named profile (see 'profiles'); other options override it." };
-        var model = new Option<string?>("--model") { Description = $"A catalogue model: {string.Join(", ", ModelCatalog.All.Select(m => m.Id))}." };
-        var config = new Option<FileInfo?>("--config") { Description = "A Llama-family Hugging Face config.json, instead of --model." };
-        var quantization = new Option<string?>("--quantization") { Description = $"One of: {string.Join(", ", QuantizationCatalog.All.Select(q => q.Id))}." };
-        var gpu = new Option<string?>("--gpu") { Description = $"One of: {string.Join(", ", GpuCatalog.All.Select(g => g.Id))}." };
+        var profile = new Option<string?>("--profile") { Description = $"Start from a named profile (see 'profiles'); other options override it. Without --profile, --model or --config: {DeploymentProfiles.Default.Name}.", HelpName = "name" };
+        var model = new Option<string?>("--model") { HelpName = "id", Description = $"A catalogue model: {string.Join(", ", ModelCatalog.All.Select(m => m.Id))}." };
+        var config = new Option<FileInfo?>("--config") { HelpName = "path", Description = "A Llama-family Hugging Face config.json, instead of --model (vLLM's defaults apply, BF16 on one A100-80GB unless given)." };
+        var quantization = new Option<string?>("--quantization") { HelpName = "id", Description = $"One of: {string.Join(", ", QuantizationCatalog.All.Select(q => q.Id))}." };
+        var gpu = new Option<string?>("--gpu") { HelpName = "id", Description = $"One of: {string.Join(", ", GpuCatalog.All.Select(g => g.Id))}." };
         var gpuMemory = NumberOptions.Double("--gpu-memory-gib", "A custom GPU with this much usable memory (GiB as CUDA reports it), instead of --gpu.");
         var gpuBandwidth = NumberOptions.Double("--gpu-bandwidth-tbps", "Memory bandwidth of the custom GPU in TB/s (for speed and cost).");
         var gpus = NumberOptions.Integer("--gpus", "GPUs for tensor parallelism.");
