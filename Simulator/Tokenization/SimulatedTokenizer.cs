@@ -5,7 +5,8 @@ namespace Aspire70B.Simulator.Tokenization;
 /// <summary>
 /// A deterministic stand-in for Llama's tokenizer: special tokens are recognised as single tokens anywhere in the
 /// text (as Hugging Face tokenizers do), everything else is cut by greedy longest match over
-/// <see cref="TokenizerVocabulary"/> — word pieces, printable-ASCII pairs, and single UTF-8 bytes for the rest.
+/// <see cref="TokenizerVocabulary"/> — frequent words, word pieces, printable-ASCII pairs, and single UTF-8 bytes for
+/// the rest.
 /// English comes out at roughly 3.5 characters per token, as with the real Llama 3 tokenizer; the ids are not the
 /// real ones. <c>Decode(Encode(x, false)) == x</c> for every well-formed string (a lone surrogate becomes U+FFFD,
 /// as in UTF-8). Immutable and thread-safe.
@@ -109,6 +110,12 @@ internal sealed class SimulatedTokenizer(TokenizerVocabulary vocabulary)
             if (c < 0x80)
             {
                 var pieceLength = MatchWordPiece(text[i..], out var pieceId);
+                var wordLength = MatchWord(text[i..], out var wordId);
+                if (wordLength > pieceLength)
+                {
+                    (pieceLength, pieceId) = (wordLength, wordId);
+                }
+
                 var pair = i + 1 < text.Length && IsPrintable(c) && IsPrintable(text[i + 1]);
                 if (pieceLength >= 2)
                 {
@@ -140,6 +147,29 @@ internal sealed class SimulatedTokenizer(TokenizerVocabulary vocabulary)
 
             i += width;
         }
+    }
+
+    // The longest frequent word at the start of the text, with its leading space if any.
+    private int MatchWord(ReadOnlySpan<char> text, out int id)
+    {
+        id = 0;
+        var start = text[0] == ' ' ? 1 : 0;
+        var end = start;
+        var max = Math.Min(text.Length, Vocabulary.MaxWordLength);
+        while (end < max && char.IsAsciiLetter(text[end]))
+        {
+            end++;
+        }
+
+        for (var length = end; length - start >= 4; length--)
+        {
+            if (Vocabulary.WordLookup.TryGetValue(text[..length], out id))
+            {
+                return length;
+            }
+        }
+
+        return 0;
     }
 
     private int MatchWordPiece(ReadOnlySpan<char> text, out int id)

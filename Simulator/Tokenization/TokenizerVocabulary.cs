@@ -5,8 +5,9 @@ namespace Aspire70B.Simulator.Tokenization;
 
 /// <summary>
 /// The id layout of the simulated vocabulary, defined by arithmetic rather than by a table: special tokens where the
-/// real tokenizer has them, then 256 single-byte tokens, 9,025 printable-ASCII pairs and as many "word pieces"
-/// (<c>[space][A-Za-z][a-z]{0,2}</c>) as the model's vocabulary has room for. Immutable and thread-safe.
+/// real tokenizer has them, then 256 single-byte tokens, 9,025 printable-ASCII pairs, and as many word pieces
+/// (<c>[space][A-Za-z][a-z]{0,2}</c>) and frequent whole words (<see cref="CommonWords"/>) as the model's vocabulary
+/// has room for. Immutable and thread-safe.
 /// </summary>
 internal sealed class TokenizerVocabulary
 {
@@ -18,6 +19,7 @@ internal sealed class TokenizerVocabulary
     private readonly string?[] _specialText;
     private readonly int _specialFirstId;
     private readonly WordPieceFamily?[] _families = new WordPieceFamily?[4];
+    private readonly Dictionary<string, int> _words;
     private readonly int[] _pieceOffsets;
     private readonly byte[] _pieceBytes;
 
@@ -40,11 +42,12 @@ internal sealed class TokenizerVocabulary
 
         SpecialLengths = [.. specials.Select(s => s.Text.Length).Distinct().Order()];
 
-        // Word-piece families in priority order; each is included whole, with the longest tail that still fits below
-        // the first special id of a Llama 3 vocabulary, or below the vocabulary size of a Llama 2 one.
+        // Word pieces in priority order; each block is included whole (a family with the longest tail that fits) while it
+        // fits below the first special id of a Llama 3 vocabulary, or below the vocabulary size of a Llama 2 one.
         var limit = specials.Any(s => s.Id >= byteBase) ? _specialFirstId : vocabSize;
         var next = PairBase + PrintableCount * PrintableCount;
-        foreach (var (space, upper) in new[] { (true, false), (false, false), (true, true), (false, true) })
+        var words = new Dictionary<string, int>(StringComparer.Ordinal);
+        void AddFamily(bool space, bool upper)
         {
             for (var maxTail = 2; maxTail >= 0; maxTail--)
             {
@@ -53,10 +56,33 @@ internal sealed class TokenizerVocabulary
                 {
                     _families[FamilyIndex(space, upper)] = family;
                     next = family.End;
-                    break;
+                    return;
                 }
             }
         }
+
+        void AddWords(Func<string, string> variant)
+        {
+            if (next + CommonWords.Words.Count <= limit)
+            {
+                foreach (var word in CommonWords.Words)
+                {
+                    words[variant(word)] = next++;
+                }
+            }
+        }
+
+        AddFamily(space: true, upper: false);
+        AddWords(w => " " + w);
+        AddWords(w => w);
+        AddWords(w => " " + char.ToUpperInvariant(w[0]) + w[1..]);
+        AddFamily(space: false, upper: false);
+        AddFamily(space: true, upper: true);
+        AddFamily(space: false, upper: true);
+        AddWords(w => char.ToUpperInvariant(w[0]) + w[1..]);
+        _words = words;
+        WordLookup = words.GetAlternateLookup<ReadOnlySpan<char>>();
+        MaxWordLength = words.Count == 0 ? 0 : words.Keys.Max(w => w.Length);
 
         RegularEnd = next;
         (_pieceOffsets, _pieceBytes) = BuildPieces();
@@ -84,6 +110,12 @@ internal sealed class TokenizerVocabulary
     public IReadOnlyList<int> SpecialLengths { get; }
 
     public Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> SpecialLookup { get; }
+
+    /// <summary>Whole words (with their leading space, if any) that are single tokens.</summary>
+    public Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> WordLookup { get; }
+
+    /// <summary>The longest entry of <see cref="WordLookup"/>.</summary>
+    public int MaxWordLength { get; }
 
     /// <summary>The vocabulary shaped like <paramref name="model"/>'s: Llama 3's 128,256 ids, else Llama 2's layout.</summary>
     public static TokenizerVocabulary For(ModelArchitecture model)
@@ -131,6 +163,7 @@ internal sealed class TokenizerVocabulary
 
     private (int[] Offsets, byte[] Bytes) BuildPieces()
     {
+        var wordText = _words.ToDictionary(w => w.Value, w => w.Key);
         var offsets = new int[RegularEnd + 1];
         var bytes = new List<byte>(RegularEnd * 3);
         for (var id = 0; id < RegularEnd; id++)
@@ -150,6 +183,10 @@ internal sealed class TokenizerVocabulary
                 var pair = id - PairBase;
                 bytes.Add((byte)(PrintableFirst + pair / PrintableCount));
                 bytes.Add((byte)(PrintableFirst + pair % PrintableCount));
+            }
+            else if (wordText.TryGetValue(id, out var word))
+            {
+                bytes.AddRange(Encoding.ASCII.GetBytes(word));
             }
             else
             {
