@@ -7,7 +7,7 @@ namespace Aspire70B.ApiService.Backend;
 /// <summary>
 /// Splits a <c>text/event-stream</c> into the payloads of its <c>data:</c> lines, one event at a time, as bytes
 /// arrive. Events are separated by a blank line; comments and other fields are skipped; multi-line data is joined
-/// with '\n' as the SSE specification says.
+/// with '\n'; an event the stream cuts off before its blank line is discarded — all as the SSE specification says.
 /// </summary>
 internal static class SseEventReader
 {
@@ -59,11 +59,7 @@ internal static class SseEventReader
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
-                    if (hasData)
-                    {
-                        yield return data.WrittenSpan.ToArray();
-                    }
-
+                    // An event cut off before its blank line is discarded, as the SSE specification says.
                     yield break;
                 }
             }
