@@ -9,6 +9,7 @@ internal static class CliApp
     {
         var root = new RootCommand("Aspire70B: Llama 3.1 70B as an ordinary chat service.")
         {
+            RenderCommand.Create(context),
         };
         return root;
     }
