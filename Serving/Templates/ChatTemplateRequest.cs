@@ -53,10 +53,6 @@ public sealed class ChatTemplateRequest
         {
             throw new InvalidChatRequestException($"The request is not valid JSON: {e.Message}", e);
         }
-        catch (InvalidOperationException e)
-        {
-            throw new InvalidChatRequestException($"The request has a string that is not valid UTF-16: {e.Message}", e);
-        }
     }
 
     /// <summary>Reads an OpenAI chat request from a parsed JSON body.</summary>
@@ -67,9 +63,9 @@ public sealed class ChatTemplateRequest
         {
             return ChatRequestMapper.Map(PyJson.FromJson(request));
         }
-        catch (InvalidOperationException e)
+        catch (JsonException e)
         {
-            throw new InvalidChatRequestException($"The request has a string that is not valid UTF-16: {e.Message}", e);
+            throw new InvalidChatRequestException($"The request is not valid JSON: {e.Message}", e);
         }
     }
 }

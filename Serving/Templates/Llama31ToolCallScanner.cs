@@ -156,10 +156,6 @@ internal sealed class Llama31ToolCallScanner(IReadOnlyCollection<string> offered
         {
             return false;
         }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
 
         if (value is not PyDict call || !call.TryGetValue("name", out var name) || name is not string toolName || !offeredTools.Contains(toolName))
         {

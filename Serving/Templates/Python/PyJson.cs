@@ -33,7 +33,16 @@ internal static class PyJson
 
                 return list;
             case JsonValueKind.String:
-                return element.GetString();
+                try
+                {
+                    return element.GetString();
+                }
+                catch (InvalidOperationException e)
+                {
+                    // Python's json accepts a lone surrogate escape ("\ud800"); .NET strings from JSON cannot hold one.
+                    throw new JsonException($"A string is not valid UTF-16: {e.Message}", e);
+                }
+
             case JsonValueKind.Number:
                 return ParseNumber(element.GetRawText());
             case JsonValueKind.True:
@@ -238,7 +247,8 @@ internal sealed record JsonFormat(string? Indent, string ItemSeparator, string K
         {
             null => null,
             string s => s,
-            bool or BigInteger => new string(' ', (int)BigInteger.Clamp(PyOps.ToInteger(indent), 0, 64)),
+            bool or BigInteger when PyOps.ToInteger(indent) <= 1_000 => new string(' ', (int)BigInteger.Max(PyOps.ToInteger(indent), BigInteger.Zero)),
+            bool or BigInteger => throw new ChatTemplateException("indent too large for this template engine", "OverflowError"),
             _ => throw new ChatTemplateException($"indent must be an int or a str, not {PyOps.TypeName(indent)}", "TypeError"),
         };
 

@@ -208,7 +208,13 @@ internal static class PyOps
                 throw new ChatTemplateException($"can't multiply sequence by non-int of type '{TypeName(count)}'", "TypeError");
             }
 
-            var times = (int)BigInteger.Clamp(ToInteger(count!), 0, 1_000_000);
+            var repeat = ToInteger(count!);
+            if (repeat > 1_000_000)
+            {
+                throw new ChatTemplateException("repeat count too large for this template engine", "OverflowError");
+            }
+
+            var times = (int)BigInteger.Max(repeat, BigInteger.Zero);
             return sequence switch
             {
                 string s => new StringBuilder().Insert(0, s, times).ToString(),

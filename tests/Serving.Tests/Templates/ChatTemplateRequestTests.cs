@@ -68,6 +68,7 @@ public sealed class ChatTemplateRequestTests
     [Theory]
     [InlineData("not json", "The request is not valid JSON")]
     [InlineData("[1]", "The request must be a JSON object.")]
+    [InlineData("""{"messages": [{"role": "user", "content": "\ud800"}]}""", "The request is not valid JSON: A string is not valid UTF-16")]
     [InlineData("{}", "'messages' must be an array of messages.")]
     [InlineData("""{"messages": [1]}""", "messages[0] must be an object.")]
     [InlineData("""{"messages": [{"content": "x"}]}""", "messages[0].role must be a string.")]
