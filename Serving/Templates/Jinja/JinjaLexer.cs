@@ -4,39 +4,6 @@ using Aspire70B.Serving.Templates.Python;
 
 namespace Aspire70B.Serving.Templates.Jinja;
 
-internal enum TokenKind
-{
-    Data,
-    VariableBegin,
-    VariableEnd,
-    BlockBegin,
-    BlockEnd,
-    Name,
-    String,
-    Integer,
-    Float,
-    Operator,
-    End,
-}
-
-internal readonly record struct Token(TokenKind Kind, string Value, int Line)
-{
-    public bool Is(TokenKind kind, string value) => Kind == kind && Value == value;
-
-    public bool IsName(string name) => Is(TokenKind.Name, name);
-
-    public bool IsOperator(string op) => Is(TokenKind.Operator, op);
-
-    public override string ToString() => Kind switch
-    {
-        TokenKind.End => "end of template",
-        TokenKind.BlockEnd => "end of statement block",
-        TokenKind.VariableEnd => "end of print statement",
-        TokenKind.Data => "template data",
-        _ => $"'{Value}'",
-    };
-}
-
 /// <summary>
 /// Splits template source into tokens the way Jinja's lexer does in Hugging Face's environment: <c>trim_blocks</c>
 /// (the newline right after a block or comment tag is dropped), <c>lstrip_blocks</c> (spaces before a block or comment

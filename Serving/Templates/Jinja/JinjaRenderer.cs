@@ -171,7 +171,7 @@ internal sealed class JinjaRenderer
                 return !PyOps.IsTruthy(Evaluate(not.Operand, scope));
             case UnaryExpression unary:
                 var operand = Evaluate(unary.Operand, scope);
-                return unary.Operator == "-" ? PyOps.Negate(operand) : PyOps.Plus(operand);
+                return unary.Operator == "-" ? PyArithmetic.Negate(operand) : PyArithmetic.Plus(operand);
             case BinaryExpression binary:
                 return EvaluateBinary(binary.Operator, Evaluate(binary.Left, scope), Evaluate(binary.Right, scope));
             case ConcatExpression concat:
@@ -235,13 +235,13 @@ internal sealed class JinjaRenderer
 
     private static object? EvaluateBinary(string op, object? left, object? right) => op switch
     {
-        "+" => PyOps.Add(left, right),
-        "-" => PyOps.Subtract(left, right),
-        "*" => PyOps.Multiply(left, right),
-        "/" => PyOps.TrueDivide(left, right),
-        "//" => PyOps.FloorDivide(left, right),
-        "%" => PyOps.Modulo(left, right),
-        "**" => PyOps.Power(left, right),
+        "+" => PyArithmetic.Add(left, right),
+        "-" => PyArithmetic.Subtract(left, right),
+        "*" => PyArithmetic.Multiply(left, right),
+        "/" => PyArithmetic.TrueDivide(left, right),
+        "//" => PyArithmetic.FloorDivide(left, right),
+        "%" => PyArithmetic.Modulo(left, right),
+        "**" => PyArithmetic.Power(left, right),
         _ => throw new InvalidOperationException($"Unknown operator {op}."),
     };
 

@@ -36,9 +36,9 @@ internal static class JinjaTests
         ["ge"] = (v, a) => PyOps.Compare(">=", v, One(a, "ge")),
         ["in"] = (v, a) => PyOps.Contains(One(a, "in"), v),
         ["sameas"] = (v, a) => SameAs(v, One(a, "sameas")),
-        ["odd"] = (v, _) => PyOps.AreEqual(PyOps.Modulo(v, new BigInteger(2)), BigInteger.One),
-        ["even"] = (v, _) => PyOps.AreEqual(PyOps.Modulo(v, new BigInteger(2)), BigInteger.Zero),
-        ["divisibleby"] = (v, a) => PyOps.AreEqual(PyOps.Modulo(v, One(a, "divisibleby")), BigInteger.Zero),
+        ["odd"] = (v, _) => PyOps.AreEqual(PyArithmetic.Modulo(v, new BigInteger(2)), BigInteger.One),
+        ["even"] = (v, _) => PyOps.AreEqual(PyArithmetic.Modulo(v, new BigInteger(2)), BigInteger.Zero),
+        ["divisibleby"] = (v, a) => PyOps.AreEqual(PyArithmetic.Modulo(v, One(a, "divisibleby")), BigInteger.Zero),
     };
 
     public static bool Exists(string name) => Tests.ContainsKey(name);

@@ -7,7 +7,8 @@ namespace Aspire70B.Serving.Templates.Python;
 /// <summary>
 /// Python value semantics for the values a template handles: <c>None</c> (null), <c>bool</c>, <c>int</c>
 /// (<see cref="BigInteger"/>), <c>float</c> (<see cref="double"/>), <c>str</c>, <see cref="PyList"/>,
-/// <see cref="PyTuple"/>, <see cref="PyDict"/> and Jinja's <see cref="Undefined"/>. Errors carry Python's own messages.
+/// <see cref="PyTuple"/>, <see cref="PyDict"/> and Jinja's <see cref="Undefined"/>: truth, <c>str</c>/<c>repr</c>,
+/// equality and ordering, membership, iteration and length. Errors carry Python's own messages.
 /// </summary>
 internal static class PyOps
 {
@@ -154,189 +155,6 @@ internal static class PyOps
         return Holds(op, order);
     }
 
-    public static object? Add(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (IsNumber(a) && IsNumber(b))
-        {
-            return a is double || b is double ? ToDouble(a!) + ToDouble(b!) : ToInteger(a!) + ToInteger(b!);
-        }
-
-        switch (a, b)
-        {
-            case (string s, string t):
-                return s + t;
-            case (PyList x, PyList y):
-                return new PyList([.. x, .. y]);
-            case (PyTuple x, PyTuple y):
-                return new PyTuple([.. x, .. y]);
-            case (string, _):
-                throw new ChatTemplateException($"can only concatenate str (not \"{TypeName(b)}\") to str", "TypeError");
-            case (PyList, _):
-                throw new ChatTemplateException($"can only concatenate list (not \"{TypeName(b)}\") to list", "TypeError");
-            case (PyTuple, _):
-                throw new ChatTemplateException($"can only concatenate tuple (not \"{TypeName(b)}\") to tuple", "TypeError");
-            default:
-                throw Unsupported("+", a, b);
-        }
-    }
-
-    public static object? Subtract(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (!IsNumber(a) || !IsNumber(b))
-        {
-            throw Unsupported("-", a, b);
-        }
-
-        return a is double || b is double ? ToDouble(a!) - ToDouble(b!) : ToInteger(a!) - ToInteger(b!);
-    }
-
-    public static object? Multiply(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (IsNumber(a) && IsNumber(b))
-        {
-            return a is double || b is double ? ToDouble(a!) * ToDouble(b!) : ToInteger(a!) * ToInteger(b!);
-        }
-
-        var (sequence, count) = IsNumber(a) ? (b, a) : (a, b);
-        if (sequence is string or PyList or PyTuple)
-        {
-            if (count is double || !IsNumber(count))
-            {
-                throw new ChatTemplateException($"can't multiply sequence by non-int of type '{TypeName(count)}'", "TypeError");
-            }
-
-            var repeat = ToInteger(count!);
-            if (repeat > 1_000_000)
-            {
-                throw new ChatTemplateException("repeat count too large for this template engine", "OverflowError");
-            }
-
-            var times = (int)BigInteger.Max(repeat, BigInteger.Zero);
-            return sequence switch
-            {
-                string s => new StringBuilder().Insert(0, s, times).ToString(),
-                PyList l => new PyList([.. Enumerable.Repeat(l, times).SelectMany(x => x)]),
-                _ => new PyTuple([.. Enumerable.Repeat((PyTuple)sequence, times).SelectMany(x => x)]),
-            };
-        }
-
-        throw Unsupported("*", a, b);
-    }
-
-    public static object? TrueDivide(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (!IsNumber(a) || !IsNumber(b))
-        {
-            throw Unsupported("/", a, b);
-        }
-
-        var divisor = ToDouble(b!);
-        return divisor == 0
-            ? throw new ChatTemplateException(a is double || b is double ? "float division by zero" : "division by zero", "ZeroDivisionError")
-            : ToDouble(a!) / divisor;
-    }
-
-    public static object? FloorDivide(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (!IsNumber(a) || !IsNumber(b))
-        {
-            throw Unsupported("//", a, b);
-        }
-
-        if (a is double || b is double)
-        {
-            var divisor = ToDouble(b!);
-            return divisor == 0
-                ? throw new ChatTemplateException("float floor division by zero", "ZeroDivisionError")
-                : Math.Floor(ToDouble(a!) / divisor);
-        }
-
-        var (x, y) = (ToInteger(a!), ToInteger(b!));
-        if (y.IsZero)
-        {
-            throw new ChatTemplateException("integer division or modulo by zero", "ZeroDivisionError");
-        }
-
-        var quotient = BigInteger.DivRem(x, y, out var remainder);
-        return !remainder.IsZero && (remainder.Sign < 0) != (y.Sign < 0) ? quotient - 1 : quotient;
-    }
-
-    public static object? Modulo(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (a is string)
-        {
-            throw new ChatTemplateException("printf-style formatting ('str' % value) is not supported by this template engine", "TemplateError");
-        }
-
-        if (!IsNumber(a) || !IsNumber(b))
-        {
-            throw Unsupported("%", a, b);
-        }
-
-        if (a is double || b is double)
-        {
-            var (x, y) = (ToDouble(a!), ToDouble(b!));
-            if (y == 0)
-            {
-                throw new ChatTemplateException("float modulo", "ZeroDivisionError");
-            }
-
-            // Python: the result takes the divisor's sign.
-            var r = x % y;
-            return r != 0 ? ((y < 0) != (r < 0) ? r + y : r) : Math.CopySign(0, y);
-        }
-
-        var (m, n) = (ToInteger(a!), ToInteger(b!));
-        if (n.IsZero)
-        {
-            throw new ChatTemplateException("integer modulo by zero", "ZeroDivisionError");
-        }
-
-        var rem = BigInteger.Remainder(m, n);
-        return !rem.IsZero && (rem.Sign < 0) != (n.Sign < 0) ? rem + n : rem;
-    }
-
-    public static object? Power(object? a, object? b)
-    {
-        FailIfUndefined(a, b);
-        if (!IsNumber(a) || !IsNumber(b))
-        {
-            throw Unsupported("** or pow()", a, b);
-        }
-
-        if (a is double || b is double || ToInteger(b!).Sign < 0)
-        {
-            return Math.Pow(ToDouble(a!), ToDouble(b!));
-        }
-
-        var exponent = ToInteger(b!);
-        return exponent > 10_000
-            ? throw new ChatTemplateException("exponent too large for this template engine", "OverflowError")
-            : BigInteger.Pow(ToInteger(a!), (int)exponent);
-    }
-
-    public static object? Negate(object? value) => value switch
-    {
-        Undefined u => throw u.Error(),
-        double d => -d,
-        bool or BigInteger => -ToInteger(value),
-        _ => throw new ChatTemplateException($"bad operand type for unary -: '{TypeName(value)}'", "TypeError"),
-    };
-
-    public static object? Plus(object? value) => value switch
-    {
-        Undefined u => throw u.Error(),
-        double d => d,
-        bool or BigInteger => ToInteger(value),
-        _ => throw new ChatTemplateException($"bad operand type for unary +: '{TypeName(value)}'", "TypeError"),
-    };
-
     /// <summary>Python's <c>item in container</c>.</summary>
     public static bool Contains(object? container, object? item)
     {
@@ -480,7 +298,7 @@ internal static class PyOps
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not an ordering operator"),
     };
 
-    private static void FailIfUndefined(object? a, object? b)
+    public static void FailIfUndefined(object? a, object? b)
     {
         if (a is Undefined u)
         {
@@ -493,6 +311,4 @@ internal static class PyOps
         }
     }
 
-    private static ChatTemplateException Unsupported(string op, object? a, object? b) =>
-        new($"unsupported operand type(s) for {op}: '{TypeName(a)}' and '{TypeName(b)}'", "TypeError");
 }

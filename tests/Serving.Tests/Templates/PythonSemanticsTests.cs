@@ -169,7 +169,7 @@ public sealed class PythonSemanticsTests
             _ => null,
         };
 
-        var error = Assert.Throws<ChatTemplateException>(() => PyOps.Add(Sample(left), Sample(right)));
+        var error = Assert.Throws<ChatTemplateException>(() => PyArithmetic.Add(Sample(left), Sample(right)));
         Assert.Equal(expected, error.Message);
         Assert.Equal("TypeError", error.ErrorType);
     }
@@ -177,12 +177,12 @@ public sealed class PythonSemanticsTests
     [Fact]
     public void ArithmeticFollowsPythonFloorSemantics()
     {
-        Assert.Equal(new BigInteger(-4), PyOps.FloorDivide(new BigInteger(-7), new BigInteger(2)));
-        Assert.Equal(new BigInteger(2), PyOps.Modulo(new BigInteger(-7), new BigInteger(3)));
-        Assert.Equal(new BigInteger(-2), PyOps.Modulo(new BigInteger(7), new BigInteger(-3)));
-        Assert.Equal(3.5, PyOps.TrueDivide(new BigInteger(7), new BigInteger(2)));
-        Assert.Equal(new BigInteger(2), PyOps.Add(true, true));
-        Assert.Equal("ababab", PyOps.Multiply("ab", new BigInteger(3)));
+        Assert.Equal(new BigInteger(-4), PyArithmetic.FloorDivide(new BigInteger(-7), new BigInteger(2)));
+        Assert.Equal(new BigInteger(2), PyArithmetic.Modulo(new BigInteger(-7), new BigInteger(3)));
+        Assert.Equal(new BigInteger(-2), PyArithmetic.Modulo(new BigInteger(7), new BigInteger(-3)));
+        Assert.Equal(3.5, PyArithmetic.TrueDivide(new BigInteger(7), new BigInteger(2)));
+        Assert.Equal(new BigInteger(2), PyArithmetic.Add(true, true));
+        Assert.Equal("ababab", PyArithmetic.Multiply("ab", new BigInteger(3)));
     }
 
     [Fact]
