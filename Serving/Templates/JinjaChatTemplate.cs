@@ -65,7 +65,7 @@ internal sealed class JinjaChatTemplate : IChatTemplate
             return prompt;
         }
 
-        if (input.Messages.Count == 0 || input.Messages[^1] is not PyDict { } final || !final.TryGetValue("content", out var content) || content is not string text)
+        if (input.Messages.Count == 0 || input.Messages[^1] is not PyDict final || !final.TryGetValue("content", out var content) || content is not string text)
         {
             throw new InvalidChatRequestException("continue_final_message needs a final message whose content is text.");
         }

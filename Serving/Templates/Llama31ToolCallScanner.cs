@@ -14,6 +14,7 @@ internal sealed class Llama31ToolCallScanner(IReadOnlyCollection<string> offered
 {
     public const string PythonTag = "<|python_tag|>";
 
+    private readonly HashSet<string> _offeredTools = new(offeredTools, StringComparer.Ordinal);
     private readonly StringBuilder _object = new();
     private readonly List<(string Name, PyDict Arguments)> _calls = [];
     private Phase _phase = Phase.Leading;
@@ -37,7 +38,7 @@ internal sealed class Llama31ToolCallScanner(IReadOnlyCollection<string> offered
     public bool IsRejected => _phase == Phase.Rejected;
 
     /// <summary>Whether the output read so far is complete tool calls (it may still turn into text if more follows).</summary>
-    public bool IsComplete => _phase is Phase.AfterObject or Phase.AfterSeparator && _calls.Count > 0;
+    public bool IsComplete => (_phase is Phase.AfterObject or Phase.AfterSeparator) && _calls.Count > 0;
 
     public IReadOnlyList<(string Name, PyDict Arguments)> Calls => _calls;
 
@@ -157,7 +158,7 @@ internal sealed class Llama31ToolCallScanner(IReadOnlyCollection<string> offered
             return false;
         }
 
-        if (value is not PyDict call || !call.TryGetValue("name", out var name) || name is not string toolName || !offeredTools.Contains(toolName))
+        if (value is not PyDict call || !call.TryGetValue("name", out var name) || name is not string toolName || !_offeredTools.Contains(toolName))
         {
             return false;
         }

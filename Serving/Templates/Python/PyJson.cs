@@ -12,6 +12,9 @@ namespace Aspire70B.Serving.Templates.Python;
 /// </summary>
 internal static class PyJson
 {
+    // Tool schemas nest deeper than System.Text.Json's default of 64 allows for comfortably; Python allows ~1000.
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 256 };
+
     public static object? FromJson(JsonElement element)
     {
         switch (element.ValueKind)
@@ -57,7 +60,7 @@ internal static class PyJson
     /// <summary>Parses JSON text into Python values; <see cref="JsonException"/> when it is not JSON.</summary>
     public static object? Loads(string json)
     {
-        using var document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json, Options);
         return FromJson(document.RootElement);
     }
 

@@ -202,6 +202,20 @@ internal static class PyOps
         _ => throw new ChatTemplateException($"object of type '{TypeName(value)}' has no len()", "TypeError"),
     };
 
+    /// <summary>Jinja's Undefined fails any operator with its own message.</summary>
+    public static void FailIfUndefined(object? a, object? b)
+    {
+        if (a is Undefined u)
+        {
+            throw u.Error();
+        }
+
+        if (b is Undefined v)
+        {
+            throw v.Error();
+        }
+    }
+
     public static bool IsNumber(object? value) => value is bool or BigInteger or double;
 
     public static BigInteger ToInteger(object value) => value switch
@@ -297,18 +311,4 @@ internal static class PyOps
         ">=" => order >= 0,
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not an ordering operator"),
     };
-
-    public static void FailIfUndefined(object? a, object? b)
-    {
-        if (a is Undefined u)
-        {
-            throw u.Error();
-        }
-
-        if (b is Undefined v)
-        {
-            throw v.Error();
-        }
-    }
-
 }
