@@ -12,7 +12,7 @@ namespace Aspire70B.Serving.Templates.Python;
 /// </summary>
 internal static class PyJson
 {
-    // Tool schemas nest deeper than System.Text.Json's default of 64 allows for comfortably; Python allows ~1000.
+    // Python's json accepts far deeper nesting than System.Text.Json's default of 64; deep tool schemas must still parse.
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 256 };
 
     public static object? FromJson(JsonElement element)

@@ -27,6 +27,8 @@ public sealed class JinjaInterpreterTests
     [Theory]
     [InlineData("line\n    {% if true %}\n    yes\n    {% endif %}\nend", "line\n    yes\nend")]
     [InlineData("   {% if true %}y{% endif %}", "y")]
+    [InlineData("{% if true %}\n    {% if true %}x{% endif %}{% endif %}", "x")]
+    [InlineData("{{ 'a' }}    {% if true %}x{% endif %}", "a    x")]
     [InlineData("\u3000\t{# c #}y", "y")]
     [InlineData("x {% if true %}y{% endif %}", "x y")]
     [InlineData("  {%+ if true %}x{% endif %}", "  x")]
