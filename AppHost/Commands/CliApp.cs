@@ -11,6 +11,7 @@ internal static class CliApp
         {
             PlanCommand.Create(context),
             ProfilesCommand.Create(context),
+            RenderCommand.Create(context),
         };
         root.SetAction(_ =>
         {

@@ -26,6 +26,10 @@ public static class ModelCatalog
         HeadDim: 128, VocabSize: 32000, MaxPositionEmbeddings: 4096, TieWordEmbeddings: false,
         ChatTemplateId: "llama-2-chat");
 
+    // Dense decoders with Llama's layout (RMSNorm, grouped-query attention, gated MLP): their memory follows the same
+    // arithmetic. Qwen's QKV biases and per-head norms are a few MiB and left out.
+    private static readonly HashSet<string> LlamaFamilyModelTypes = new(StringComparer.Ordinal) { "llama", "mistral", "qwen2", "qwen3" };
+
     /// <summary>Every model in the catalogue.</summary>
     public static IReadOnlyList<ModelArchitecture> All { get; } = [Llama31Instruct70B, Llama31Instruct8B, Llama2Chat70B];
 
@@ -80,10 +84,10 @@ public static class ModelCatalog
             var modelType = root.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String
                 ? type.GetString()
                 : null;
-            if (!string.Equals(modelType, "llama", StringComparison.Ordinal))
+            if (modelType is null || !LlamaFamilyModelTypes.Contains(modelType))
             {
                 throw new CatalogueException(
-                    $"Model config '{id}' has model_type '{modelType ?? "(none)"}'; the planner models Llama-family decoders (model_type 'llama').");
+                    $"Model config '{id}' has model_type '{modelType ?? "(none)"}'; the planner models Llama-family decoders (model_type {string.Join(", ", LlamaFamilyModelTypes.Order(StringComparer.Ordinal))}).");
             }
 
             // Some configs (multimodal wrappers) nest the decoder under text_config.

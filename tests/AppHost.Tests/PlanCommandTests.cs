@@ -173,7 +173,7 @@ public sealed class PlanCommandTests
             var result = CliRunner.Run("plan", "--config", path);
 
             Assert.Equal(2, result.ExitCode);
-            Assert.Contains("has model_type 'gpt2'; the planner models Llama-family decoders", result.Error, StringComparison.Ordinal);
+            Assert.Contains("has model_type 'gpt2'; the planner models Llama-family decoders (model_type llama, mistral, qwen2, qwen3)", result.Error, StringComparison.Ordinal);
         }
         finally
         {

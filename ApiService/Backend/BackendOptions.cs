@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Aspire70B.ApiService.Backend;
+
+/// <summary>How the gateway talks to the model server. Bound from <c>Backend</c>; the endpoint comes from <c>ConnectionStrings:model</c>.</summary>
+internal sealed class BackendOptions
+{
+    public const string Section = "Backend";
+
+    /// <summary>Longest wait for the first event of a completion (prefill of a long prompt on a busy server included).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan FirstTokenTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest gap between two events once output flows.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest a whole completion may take.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "06:00:00")]
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Retries of a failed connection or 5xx, before the client has seen a byte.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 2;
+
+    /// <summary>First retry delay; later ones back off exponentially with jitter.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Consecutive failures that open the circuit breaker.</summary>
+    [Range(2, 1000)]
+    public int BreakerFailureThreshold { get; set; } = 5;
+
+    /// <summary>How long an open breaker fails fast before letting a trial request through.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan BreakerOpenDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary><c>Retry-After</c> sent with a 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+}

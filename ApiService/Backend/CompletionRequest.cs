@@ -1,0 +1,41 @@
+namespace Aspire70B.ApiService.Backend;
+
+/// <summary>What the gateway asks the model server for: a text completion of an already rendered prompt.</summary>
+internal sealed record CompletionRequest
+{
+    public required string Model { get; init; }
+
+    /// <summary>The exact prompt, special tokens included (sent with <c>add_special_tokens: false</c>).</summary>
+    public required string Prompt { get; init; }
+
+    public required int MaxTokens { get; init; }
+
+    public int N { get; init; } = 1;
+
+    public double? Temperature { get; init; }
+
+    public double? TopP { get; init; }
+
+    public int? TopK { get; init; }
+
+    public double? MinP { get; init; }
+
+    public double? PresencePenalty { get; init; }
+
+    public double? FrequencyPenalty { get; init; }
+
+    public double? RepetitionPenalty { get; init; }
+
+    public long? Seed { get; init; }
+
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>The chat template's end-of-turn tokens.</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+
+    /// <summary>Passed through when the client asked for JSON output (vLLM's guided decoding).</summary>
+    public string? ResponseFormatJson { get; init; }
+
+    /// <summary>Isolates vLLM's prefix cache between tenants.</summary>
+    public string? CacheSalt { get; init; }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace Aspire70B.ApiService.Backend;
+
+/// <summary>Writes the JSON body of a vLLM <c>/v1/completions</c> call.</summary>
+internal static class CompletionRequestWriter
+{
+    public static byte[] Write(CompletionRequest request)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("model", request.Model);
+            w.WriteString("prompt", request.Prompt);
+            w.WriteNumber("max_tokens", request.MaxTokens);
+            w.WriteNumber("n", request.N);
+            Optional(w, "temperature", request.Temperature);
+            Optional(w, "top_p", request.TopP);
+            if (request.TopK is { } topK)
+            {
+                w.WriteNumber("top_k", topK);
+            }
+
+            Optional(w, "min_p", request.MinP);
+            Optional(w, "presence_penalty", request.PresencePenalty);
+            Optional(w, "frequency_penalty", request.FrequencyPenalty);
+            Optional(w, "repetition_penalty", request.RepetitionPenalty);
+            if (request.Seed is { } seed)
+            {
+                w.WriteNumber("seed", seed);
+            }
+
+            if (request.Stop.Count > 0)
+            {
+                w.WriteStartArray("stop");
+                foreach (var stop in request.Stop)
+                {
+                    w.WriteStringValue(stop);
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (request.StopTokenIds.Count > 0)
+            {
+                w.WriteStartArray("stop_token_ids");
+                foreach (var id in request.StopTokenIds)
+                {
+                    w.WriteNumberValue(id);
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (request.ResponseFormatJson is { } format)
+            {
+                w.WritePropertyName("response_format");
+                w.WriteRawValue(format);
+            }
+
+            if (request.CacheSalt is { } salt)
+            {
+                w.WriteString("cache_salt", salt);
+            }
+
+            // The prompt already starts with the template's BOS token.
+            w.WriteBoolean("add_special_tokens", false);
+            w.WriteBoolean("stream", true);
+            w.WriteStartObject("stream_options");
+            w.WriteBoolean("include_usage", true);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void Optional(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+    }
+}

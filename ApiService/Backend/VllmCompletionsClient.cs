@@ -1,0 +1,282 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace Aspire70B.ApiService.Backend;
+
+/// <summary>
+/// Calls a vLLM-compatible server's <c>/v1/completions</c>, always streaming (a non-streaming client request is
+/// aggregated by the caller), so time to first token is measured the same way for both and nothing is buffered.
+/// Retries connection failures and 5xx with backoff, but only until the first event has arrived: after that the
+/// caller may already have written to its client.
+/// </summary>
+internal sealed partial class VllmCompletionsClient(
+    HttpClient http,
+    ModelConnection connection,
+    IOptions<BackendOptions> options,
+    CircuitBreaker breaker,
+    ILogger<VllmCompletionsClient> logger)
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly BackendOptions _options = options.Value;
+
+    public ModelConnection Connection => connection;
+
+    /// <summary>Sends the request and waits for its first event; the returned stream yields that event first.</summary>
+    /// <exception cref="BackendException">The call failed before any output (after retries where they apply).</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    public async Task<CompletionStream> OpenAsync(CompletionRequest request, CancellationToken cancellationToken)
+    {
+        var body = CompletionRequestWriter.Write(request);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (!breaker.TryEnter())
+            {
+                throw new BackendException(BackendFailure.Unavailable, "The model server is failing; requests are paused briefly (circuit open).");
+            }
+
+            try
+            {
+                var stream = await OpenOnceAsync(body, cancellationToken).ConfigureAwait(false);
+                breaker.RecordSuccess();
+                return stream;
+            }
+            catch (BackendException e) when (e.IsTransient || e.Failure == BackendFailure.Timeout)
+            {
+                breaker.RecordFailure();
+                if (attempt >= _options.MaxRetries || e.Failure == BackendFailure.Timeout)
+                {
+                    throw;
+                }
+
+                var delay = _options.RetryDelay * Math.Pow(2, attempt) * (0.8 + Random.Shared.NextDouble() * 0.4);
+                LogRetrying(logger, attempt + 1, delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendException)
+            {
+                // The server answered (bad request, bad credentials): it is up.
+                breaker.RecordSuccess();
+                throw;
+            }
+        }
+    }
+
+    private async Task<CompletionStream> OpenOnceAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(connection.Endpoint, "v1/completions"))
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
+        };
+        if (connection.Key is { } key)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        if (connection.ModalKey is { } modalKey && connection.ModalSecret is { } modalSecret)
+        {
+            message.Headers.Add("Modal-Key", modalKey);
+            message.Headers.Add("Modal-Secret", modalSecret);
+        }
+
+        var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        total.CancelAfter(_options.TotalTimeout);
+        var step = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
+        step.CancelAfter(_options.FirstTokenTimeout);
+        HttpResponseMessage? response = null;
+        CompletionStream? stream = null;
+        var opened = false;
+        try
+        {
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, step.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await FailureFromResponseAsync(response, step.Token).ConfigureAwait(false);
+            }
+
+            var content = await response.Content.ReadAsStreamAsync(step.Token).ConfigureAwait(false);
+            var events = SseEventReader.ReadAsync(content, step.Token).GetAsyncEnumerator(step.Token);
+            stream = new CompletionStream(response, events, total, step, _options.IdleTimeout, cancellationToken);
+            await stream.ReadFirstAsync().ConfigureAwait(false);
+            opened = true;
+            return stream;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BackendException(BackendFailure.Timeout, "The model server did not start answering in time.");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new BackendException(BackendFailure.Unavailable, "The model server is unreachable.", null, e);
+        }
+        finally
+        {
+            if (!opened)
+            {
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+
+                response?.Dispose();
+                step.Dispose();
+                total.Dispose();
+            }
+        }
+    }
+
+    private static async Task<BackendException> FailureFromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        byte[] bytes;
+        try
+        {
+            bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            bytes = [];
+        }
+
+        var upstream = VllmErrorParser.TryGetMessage(bytes);
+        response.Dispose();
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.ProxyAuthenticationRequired =>
+                new BackendException(BackendFailure.Unauthorized, "The model server refused the gateway's credentials.", status),
+            HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError =>
+                new BackendException(BackendFailure.Unavailable, $"The model server failed with HTTP {status}.", status),
+            _ => new BackendException(BackendFailure.Rejected, upstream ?? $"The model server rejected the request with HTTP {status}.", status),
+        };
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Model server call failed ({Reason}); retry {Attempt} in {DelayMs:0} ms")]
+    private static partial void LogRetrying(ILogger logger, int attempt, double delayMs, string reason);
+}
+
+/// <summary>
+/// An open completion stream: the first event already read, the rest read on demand with an idle timeout per
+/// event. Disposing it aborts the HTTP request, which vLLM treats as a client abort and frees the sequence.
+/// </summary>
+internal sealed class CompletionStream : IAsyncDisposable
+{
+    private readonly HttpResponseMessage _response;
+    private readonly IAsyncEnumerator<byte[]> _events;
+    private readonly CancellationTokenSource _total;
+    private readonly CancellationTokenSource _step;
+    private readonly TimeSpan _idleTimeout;
+    private readonly CancellationToken _callerToken;
+    private byte[]? _first;
+
+    internal CompletionStream(
+        HttpResponseMessage response, IAsyncEnumerator<byte[]> events, CancellationTokenSource total, CancellationTokenSource step,
+        TimeSpan idleTimeout, CancellationToken callerToken)
+    {
+        _response = response;
+        _events = events;
+        _total = total;
+        _step = step;
+        _idleTimeout = idleTimeout;
+        _callerToken = callerToken;
+    }
+
+    internal async Task ReadFirstAsync()
+    {
+        if (!await _events.MoveNextAsync().ConfigureAwait(false))
+        {
+            throw new BackendException(BackendFailure.Unavailable, "The model server closed the stream without output.");
+        }
+
+        _first = _events.Current;
+        if (IsError(_first, out var message))
+        {
+            throw new BackendException(BackendFailure.Rejected, message);
+        }
+    }
+
+    /// <summary>The events, parsed, ending at <c>[DONE]</c>. A stream that ends otherwise, or carries an error, throws <see cref="BackendException"/>.</summary>
+    public async IAsyncEnumerable<CompletionChunk> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var registration = cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), _total);
+        var pending = _first;
+        _first = null;
+        while (true)
+        {
+            byte[] payload;
+            if (pending is not null)
+            {
+                payload = pending;
+                pending = null;
+            }
+            else
+            {
+                _step.CancelAfter(_idleTimeout);
+                bool more;
+                try
+                {
+                    more = await _events.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!_callerToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new BackendException(BackendFailure.Timeout, "The model server stopped sending tokens.");
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException)
+                {
+                    throw new BackendException(BackendFailure.Broken, "The model server's stream broke off.", null, e);
+                }
+
+                if (!more)
+                {
+                    throw new BackendException(BackendFailure.Broken, "The model server's stream ended before it finished.");
+                }
+
+                payload = _events.Current;
+            }
+
+            if (payload.AsSpan().SequenceEqual("[DONE]"u8))
+            {
+                yield break;
+            }
+
+            if (IsError(payload, out var message))
+            {
+                throw new BackendException(BackendFailure.Broken, message);
+            }
+
+            foreach (var chunk in CompletionChunkParser.Parse(payload))
+            {
+                yield return chunk;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _total.CancelAsync().ConfigureAwait(false);
+        await _events.DisposeAsync().ConfigureAwait(false);
+        _response.Dispose();
+        _step.Dispose();
+        _total.Dispose();
+    }
+
+    private static bool IsError(byte[] payload, out string message)
+    {
+        message = "";
+        if (payload.AsSpan().IndexOf("\"error\""u8) < 0)
+        {
+            return false;
+        }
+
+        using var document = JsonDocument.Parse(payload);
+        if (!document.RootElement.TryGetProperty("error", out _))
+        {
+            return false;
+        }
+
+        message = VllmErrorParser.TryGetMessage(document.RootElement) ?? "The model server reported an error.";
+        return true;
+    }
+}

@@ -1,0 +1,263 @@
+using System.Text.Json;
+using Aspire70B.ApiService.Backend;
+using Aspire70B.ApiService.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Aspire70B.ApiService.Tests.Backend;
+
+public sealed class VllmCompletionsClientTests : IAsyncLifetime
+{
+    private ScriptedUpstream _upstream = null!;
+    private readonly HttpClient _http = new();
+
+    public async Task InitializeAsync() => _upstream = await ScriptedUpstream.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _upstream.DisposeAsync();
+    }
+
+    private VllmCompletionsClient Client(BackendOptions? options = null, string? extra = null, CircuitBreaker? breaker = null) => new(
+        _http,
+        ModelConnection.Parse($"Endpoint={_upstream.Endpoint};Key=secret-key;Model=m{extra}"),
+        Options.Create(options ?? new BackendOptions { RetryDelay = TimeSpan.FromMilliseconds(10) }),
+        breaker ?? new CircuitBreaker(5, TimeSpan.FromSeconds(30), TimeProvider.System),
+        NullLogger<VllmCompletionsClient>.Instance);
+
+    private static CompletionRequest Request => new()
+    {
+        Model = "m",
+        Prompt = "<|begin_of_text|>Hi",
+        MaxTokens = 8,
+        Temperature = 0,
+        Stop = ["END"],
+        StopTokenIds = [128001, 128008, 128009],
+    };
+
+    private static async Task<List<CompletionChunk>> ReadAll(CompletionStream stream)
+    {
+        var chunks = new List<CompletionChunk>();
+        await foreach (var chunk in stream.ReadAllAsync())
+        {
+            chunks.Add(chunk);
+        }
+
+        return chunks;
+    }
+
+    [Fact]
+    public async Task StreamsChunksAndUsageAndSendsTheRenderedPromptWithoutAddingSpecialTokens()
+    {
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("Hel"), ScriptedUpstream.Chunk("lo", "stop", "END"), ScriptedUpstream.Usage(5, 2), "[DONE]");
+
+        await using var stream = await Client(extra: ";ModalKey=wk-1;ModalSecret=ws-2").OpenAsync(Request, CancellationToken.None);
+        var chunks = await ReadAll(stream);
+
+        Assert.Equal(
+            [new CompletionChunk(0, "Hel", null, null, null), new CompletionChunk(0, "lo", "stop", "END", null), new CompletionChunk(0, "", null, null, new CompletionUsage(5, 2))],
+            chunks);
+        var (body, headers) = Assert.Single(_upstream.Requests);
+        Assert.Equal(
+            """{"model":"m","prompt":"\u003C|begin_of_text|\u003EHi","max_tokens":8,"n":1,"temperature":0,"stop":["END"],"stop_token_ids":[128001,128008,128009],"add_special_tokens":false,"stream":true,"stream_options":{"include_usage":true}}""",
+            body);
+        Assert.Equal("Bearer secret-key", headers["Authorization"]);
+        Assert.Equal("wk-1", headers["Modal-Key"]);
+        Assert.Equal("ws-2", headers["Modal-Secret"]);
+    }
+
+    [Theory]
+    [InlineData("""{"error":{"message":"This model's maximum context length is 16 tokens.","type":"BadRequestError","param":"input_tokens","code":400}}""")]
+    [InlineData("""{"object":"error","message":"This model's maximum context length is 16 tokens.","type":"BadRequestError","param":null,"code":400}""")]
+    public async Task ABadRequestCarriesTheModelServersMessageInEitherShape(string body)
+    {
+        _upstream.ThenStatus(400, body);
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client().OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Rejected, error.Failure);
+        Assert.Equal("This model's maximum context length is 16 tokens.", error.Message);
+        Assert.Single(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task RefusedCredentialsAreReportedWithoutTheCredentials()
+    {
+        _upstream.ThenStatus(401, """{"error":"Unauthorized"}""");
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client().OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Unauthorized, error.Failure);
+        Assert.DoesNotContain("secret-key", error.Message, StringComparison.Ordinal);
+        Assert.Single(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task ServerErrorsAreRetriedBeforeAnyOutput()
+    {
+        _upstream.ThenStatus(503, "{}");
+        _upstream.ThenStatus(500, "{}");
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("ok", "stop"), ScriptedUpstream.Usage(1, 1), "[DONE]");
+
+        await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
+
+        Assert.Equal("ok", (await ReadAll(stream))[0].Text);
+        Assert.Equal(3, _upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task RetriesAreBoundedAndEndAsUnavailable()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            _upstream.ThenStatus(502, "{}");
+        }
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client(new BackendOptions { MaxRetries = 2, RetryDelay = TimeSpan.Zero }).OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Unavailable, error.Failure);
+        Assert.Equal(3, _upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task AnUnreachableServerIsUnavailable()
+    {
+        var client = new VllmCompletionsClient(
+            _http, ModelConnection.Parse("Endpoint=http://127.0.0.1:1/"), Options.Create(new BackendOptions { MaxRetries = 1, RetryDelay = TimeSpan.Zero }),
+            new CircuitBreaker(5, TimeSpan.FromSeconds(30), TimeProvider.System), NullLogger<VllmCompletionsClient>.Instance);
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Unavailable, error.Failure);
+        Assert.Equal("The model server is unreachable.", error.Message);
+    }
+
+    [Fact]
+    public async Task AnErrorEventAfterOutputBreaksTheStreamWithItsMessage()
+    {
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("partial"), """{"error":{"message":"engine died","type":"InternalServerError","param":null,"code":500}}""", "[DONE]");
+
+        await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
+        var seen = new List<string>();
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var chunk in stream.ReadAllAsync())
+            {
+                seen.Add(chunk.Text);
+            }
+        });
+
+        Assert.Equal(["partial"], seen);
+        Assert.Equal(BackendFailure.Broken, error.Failure);
+        Assert.Equal("engine died", error.Message);
+    }
+
+    [Fact]
+    public async Task AStreamThatEndsWithoutDoneIsBrokenNotFinished()
+    {
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("partial"));
+
+        await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<BackendException>(() => ReadAll(stream));
+
+        Assert.Equal(BackendFailure.Broken, error.Failure);
+    }
+
+    [Fact]
+    public async Task NoFirstTokenInTimeIsATimeoutAndIsNotRetried()
+    {
+        _upstream.Then(async context => await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted));
+
+        var started = DateTime.UtcNow;
+        var error = await Assert.ThrowsAsync<BackendException>(() =>
+            Client(new BackendOptions { FirstTokenTimeout = TimeSpan.FromMilliseconds(300) }).OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Timeout, error.Failure);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        Assert.Single(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task ALongGapBetweenChunksIsATimeout()
+    {
+        _upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk("a")}\n\n");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
+        });
+
+        await using var stream = await Client(new BackendOptions { IdleTimeout = TimeSpan.FromMilliseconds(300) }).OpenAsync(Request, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<BackendException>(() => ReadAll(stream));
+
+        Assert.Equal(BackendFailure.Timeout, error.Failure);
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task CancellingTheReadAbortsTheUpstreamRequest()
+    {
+        _upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            for (var i = 0; ; i++)
+            {
+                await context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk("t")}\n\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(20, context.RequestAborted);
+            }
+        });
+        using var cancel = new CancellationTokenSource();
+
+        await using (var stream = await Client().OpenAsync(Request, cancel.Token))
+        {
+            var count = 0;
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (var _ in stream.ReadAllAsync(cancel.Token))
+                {
+                    if (++count == 3)
+                    {
+                        await cancel.CancelAsync();
+                    }
+                }
+            });
+        }
+
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task AnOpenCircuitFailsFastWithoutCallingTheServer()
+    {
+        var breaker = new CircuitBreaker(2, TimeSpan.FromMinutes(1), TimeProvider.System);
+        breaker.RecordFailure();
+        breaker.RecordFailure();
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client(breaker: breaker).OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Unavailable, error.Failure);
+        Assert.Contains("circuit open", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task ResponseFormatAndSamplingArePassedThrough()
+    {
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("{}", "stop"), ScriptedUpstream.Usage(1, 1), "[DONE]");
+        var request = Request with { ResponseFormatJson = """{"type":"json_object"}""", Seed = 7, TopP = 0.5, N = 2, CacheSalt = "tenant-a" };
+
+        await using var stream = await Client().OpenAsync(request, CancellationToken.None);
+        await ReadAll(stream);
+
+        using var body = JsonDocument.Parse(_upstream.Requests[0].Body);
+        Assert.Equal("json_object", body.RootElement.GetProperty("response_format").GetProperty("type").GetString());
+        Assert.Equal(7, body.RootElement.GetProperty("seed").GetInt64());
+        Assert.Equal(0.5, body.RootElement.GetProperty("top_p").GetDouble());
+        Assert.Equal(2, body.RootElement.GetProperty("n").GetInt32());
+        Assert.Equal("tenant-a", body.RootElement.GetProperty("cache_salt").GetString());
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Aspire70B.ApiService.Tests.Infrastructure;
+
+/// <summary>Which Redis-compatible server a test runs against.</summary>
+public enum RedisKind
+{
+    Redis,
+    Garnet,
+}
+
+/// <summary>
+/// A real Redis-compatible server process on a free loopback port: <c>redis-server</c> from PATH (CI installs it),
+/// or Garnet from the repository's tool manifest. It can be stopped and started again on the same port to test
+/// fail-open behaviour. Without redis-server on PATH outside CI, Redis tests run against Garnet and say so.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private Process? _process;
+
+    private RedisServer(RedisKind kind, int port)
+    {
+        Kind = kind;
+        Port = port;
+    }
+
+    public RedisKind Kind { get; }
+
+    /// <summary>The server actually running (Garnet when redis-server is missing outside CI).</summary>
+    public RedisKind ActualKind { get; private set; }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync(RedisKind kind)
+    {
+        var server = new RedisServer(kind, FreePort());
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        var redis = FindOnPath("redis-server");
+        var useRedis = Kind == RedisKind.Redis && redis is not null;
+        if (Kind == RedisKind.Redis && redis is null && Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            throw new InvalidOperationException("redis-server is not on PATH; CI must install it (apt-get install -y redis-server).");
+        }
+
+        ActualKind = useRedis ? RedisKind.Redis : RedisKind.Garnet;
+        var start = useRedis
+            ? new ProcessStartInfo(redis!, ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            : new ProcessStartInfo("dotnet", ["tool", "run", "garnet-server", "--", "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                WorkingDirectory = RepositoryRoot(),
+            };
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        _process = Process.Start(start) ?? throw new InvalidOperationException("The cache server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{ActualKind} exited with {_process.ExitCode} while starting.");
+            }
+
+            if (await PingAsync())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{ActualKind} did not answer PING on port {Port} within 60 s.");
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task<bool> PingAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("*1\r\n$4\r\nPING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Aspire70B.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Aspire70B.sln not found above the test binaries.");
+    }
+}

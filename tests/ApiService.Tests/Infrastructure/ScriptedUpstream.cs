@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire70B.ApiService.Tests.Infrastructure;
+
+/// <summary>
+/// A loopback HTTP server whose /v1/completions answers are scripted per request, for failure modes a real model
+/// server cannot be made to show on demand (a 503 then a 200, a stream cut mid-way). End-to-end behaviour is
+/// tested against the Simulator instead.
+/// </summary>
+public sealed class ScriptedUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Queue<Func<HttpContext, Task>> _script = new();
+    private readonly Lock _gate = new();
+
+    private ScriptedUpstream(WebApplication app) => _app = app;
+
+    public List<(string Body, Dictionary<string, string> Headers)> Requests { get; } = [];
+
+    public TaskCompletionSource Aborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    public static async Task<ScriptedUpstream> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var upstream = new ScriptedUpstream(app);
+        app.MapPost("/v1/completions", upstream.HandleAsync);
+        await app.StartAsync();
+        upstream.Endpoint = new Uri(app.Urls.First() + "/");
+        return upstream;
+    }
+
+    public void Then(Func<HttpContext, Task> step)
+    {
+        lock (_gate)
+        {
+            _script.Enqueue(step);
+        }
+    }
+
+    public void ThenStatus(int status, string body) => Then(async context =>
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body);
+    });
+
+    public void ThenEvents(params string[] payloads) => Then(async context =>
+    {
+        context.Response.ContentType = "text/event-stream; charset=utf-8";
+        foreach (var payload in payloads)
+        {
+            await context.Response.WriteAsync($"data: {payload}\n\n");
+            await context.Response.Body.FlushAsync();
+        }
+    });
+
+    public static string Chunk(string text, string? finish = null, string? stop = null) =>
+        $$"""{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":{{System.Text.Json.JsonSerializer.Serialize(text)}},"logprobs":null,"finish_reason":{{(finish is null ? "null" : $"\"{finish}\"")}},"stop_reason":{{(stop is null ? "null" : System.Text.Json.JsonSerializer.Serialize(stop))}}}],"usage":null}""";
+
+    public static string Usage(int prompt, int completion) =>
+        $$$"""{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":{{{prompt}}},"total_tokens":{{{prompt + completion}}},"completion_tokens":{{{completion}}}}}""";
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        Func<HttpContext, Task>? step;
+        lock (_gate)
+        {
+            Requests.Add((body, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            _script.TryDequeue(out step);
+        }
+
+        context.RequestAborted.Register(() => Aborted.TrySetResult());
+        if (step is null)
+        {
+            context.Response.StatusCode = 500;
+            return;
+        }
+
+        await step(context);
+    }
+}
