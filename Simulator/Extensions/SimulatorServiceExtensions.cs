@@ -33,7 +33,7 @@ internal static class SimulatorServiceExtensions
         services.AddSingleton<ModelVoice>();
         services.AddSingleton<VllmMetrics>();
         services.AddSingleton<SimulatedEngine>();
-        services.TryAddSingleton<IChatPromptRenderer, InterimChatRenderer>();
+        services.TryAddSingleton<IChatPromptRenderer, TemplateChatRenderer>();
         services.AddSingleton<GenerationJobFactory>();
         services.AddSingleton<VllmErrorFilter>();
         services.AddSingleton<FaultInjectionFilter>();

@@ -11,6 +11,8 @@ internal static class LastUserTurn
     private const string Llama2Open = "[INST]";
     private const string Llama2Close = "[/INST]";
     private const string Llama2SystemEnd = "<</SYS>>";
+    private const string Llama31ToolPreamble = "Given the following functions";
+    private const string Llama31ToolsEnd = "}\n\n";
 
     /// <summary>The last user turn of a Llama 3 or Llama 2 chat prompt, else the last non-empty line of the prompt.</summary>
     public static string Of(string prompt)
@@ -21,7 +23,11 @@ internal static class LastUserTurn
         {
             var start = header + Llama3UserHeader.Length;
             var end = prompt.IndexOf(Llama3EndOfTurn, start, StringComparison.Ordinal);
-            return (end < 0 ? prompt[start..] : prompt[start..end]).Trim();
+            var turn = end < 0 ? prompt[start..] : prompt[start..end];
+
+            // Llama 3.1 puts the tool definitions in front of the first user message; the message follows the last one.
+            var tools = turn.StartsWith(Llama31ToolPreamble, StringComparison.Ordinal) ? turn.LastIndexOf(Llama31ToolsEnd, StringComparison.Ordinal) : -1;
+            return (tools < 0 ? turn : turn[(tools + Llama31ToolsEnd.Length)..]).Trim();
         }
 
         var open = prompt.LastIndexOf(Llama2Open, StringComparison.Ordinal);
