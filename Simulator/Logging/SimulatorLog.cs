@@ -15,6 +15,9 @@ internal static partial class SimulatorLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Injected fault: {Fault}")]
     public static partial void FaultInjected(ILogger logger, string fault);
 
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The stream failed after it started; the client gets an error event")]
+    public static partial void StreamFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Test scripting and/or fault injection are enabled: X-Sim-* headers change responses")]
     public static partial void TestHooksEnabled(ILogger logger);
 }

@@ -89,6 +89,14 @@ internal sealed class GenerationResult(GenerationJob job) : IResult
         {
             // The client went away; the engine run has already counted the abort and freed its capacity.
         }
+        catch (Exception e) when (e is not OperationCanceledException && http.Response.HasStarted)
+        {
+            // As vLLM does: a failure after the stream started is one error event, then [DONE] — never a clean end.
+            SimulatorLog.StreamFailed(logger, e);
+            var error = VllmError.ForStatus(StatusCodes.Status500InternalServerError, e.Message);
+            await sse.WriteEventAsync(error, (json, x) => x.WriteTo(json), cancellation).ConfigureAwait(false);
+            await sse.WriteDoneAsync(cancellation).ConfigureAwait(false);
+        }
     }
 
     private async Task RespondAsync(HttpContext http)
