@@ -5,5 +5,4 @@ namespace Aspire70B.Simulator.Engine;
 /// <summary>One decode step of a request: a delta for every sequence that was still running.</summary>
 /// <param name="Deltas">One per running sequence, in choice order.</param>
 /// <param name="CompletionTokens">Tokens generated so far by all sequences.</param>
-/// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
-internal sealed record EngineStep(IReadOnlyList<SequenceDelta> Deltas, int CompletionTokens, int CachedPromptTokens);
+internal sealed record EngineStep(IReadOnlyList<SequenceDelta> Deltas, int CompletionTokens);

@@ -67,7 +67,7 @@ internal sealed class SimulatedEngine(
                     completed = true;
                 }
 
-                yield return new EngineStep(deltas, generated, cached);
+                yield return new EngineStep(deltas, generated);
                 if (allFinished)
                 {
                     yield break;

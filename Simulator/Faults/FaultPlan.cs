@@ -24,11 +24,11 @@ internal sealed record FaultPlan(int? FailStatus, int? FailAfterTokens, int? Dro
     public static FaultPlan FromHeaders(IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        var failAfter = Read(headers, FailAfterTokensHeader, 0, int.MaxValue);
+        var failAfter = Read(headers, FailAfterTokensHeader, 1, int.MaxValue);
         return new FaultPlan(
             Read(headers, FailStatusHeader, 400, 599) ?? (failAfter is null ? null : DefaultFailStatus),
             failAfter,
-            Read(headers, DropAfterTokensHeader, 0, int.MaxValue),
+            Read(headers, DropAfterTokensHeader, 1, int.MaxValue),
             Read(headers, DelayHeader, 0, 3_600_000) ?? 0);
     }
 

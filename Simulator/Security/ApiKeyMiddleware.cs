@@ -8,7 +8,7 @@ namespace Aspire70B.Simulator.Security;
 /// <summary>
 /// vLLM's <c>--api-key</c>: with a key set, paths under <c>/v1</c>, <c>/v2</c> and <c>/inference</c> need
 /// <c>Authorization: Bearer &lt;key&gt;</c> (scheme case-insensitive, compared in constant time); anything else gets
-/// 401 <c>{"error":"Unauthorized"}</c>. Other routes (/health, /metrics, /tokenize, …) stay open.
+/// 401 <c>{"error":"Unauthorized"}</c>. Other routes (/health, /metrics, /tokenize, …) and CORS preflights (OPTIONS) stay open.
 /// </summary>
 internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<SimulatorOptions> options)
 {
@@ -19,7 +19,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<SimulatorO
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_expected is null || !IsProtected(context.Request.Path) || Authorized(context.Request.Headers.Authorization.ToString()))
+        if (_expected is null || HttpMethods.IsOptions(context.Request.Method) || !IsProtected(context.Request.Path) || Authorized(context.Request.Headers.Authorization.ToString()))
         {
             return next(context);
         }

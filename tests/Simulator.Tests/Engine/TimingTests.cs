@@ -70,6 +70,7 @@ public sealed class TimingTests
         factory.UseKestrel(0);
         factory.StartServer();
         var client = factory.CreateClient();
+        await Http.PostAsync(client, "/v1/completions", """{"prompt":"warm up","max_tokens":1}""");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
             Content = new StringContent("""{"prompt":"Hi","max_tokens":12,"ignore_eos":true,"stream":true}"""),
@@ -90,7 +91,7 @@ public sealed class TimingTests
         var step = 2 / deployment.DecodeTokensPerSecond;
         var gaps = arrivals.Zip(arrivals.Skip(1), (a, b) => b - a).Order().ToList();
         Assert.Equal(12, arrivals.Count);
-        Assert.InRange(arrivals[0], step * 0.8, step * 4);
+        Assert.InRange(arrivals[0], step * 0.8, step + 1.0);
         Assert.InRange(gaps[gaps.Count / 2], step * 0.5, step * 2);
         Assert.InRange(arrivals[^1] - arrivals[0], 11 * step * 0.9, 11 * step * 3);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Aspire70B.Simulator.Tests.Infrastructure;
+using Aspire70B.Simulator.Tokenization;
 
 namespace Aspire70B.Simulator.Tests.Protocol;
 
@@ -145,6 +146,27 @@ public sealed class SamplingBehaviourTests : IClassFixture<SamplingBehaviourTest
 
         Assert.Equal("Checking.", Json.Text(response));
         Assert.Equal(128008, response.GetProperty("choices")[0].GetProperty("stop_reason").GetInt32());
+    }
+
+    [Fact]
+    public async Task AStreamedChatWithTwoChoicesOpensEachWithARoleChunkAndCountsBoth()
+    {
+        var (_, body, _) = await Http.PostAsync(Echo, "/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"Two voices"}],"n":2,"temperature":0,"stream":true,"stream_options":{"include_usage":true}}""");
+        var chunks = Http.SseEvents(body)[..^1].Select(Json.Parse).ToList();
+        var choices = chunks.Where(c => c.GetProperty("choices").GetArrayLength() == 1).Select(c => c.GetProperty("choices")[0]).ToList();
+
+        Assert.Equal(["assistant", "assistant"], choices.Take(2).Select(c => c.GetProperty("delta").GetProperty("role").GetString()));
+        Assert.Equal([0, 1], choices.Take(2).Select(c => c.GetProperty("index").GetInt32()));
+        foreach (var index in new[] { 0, 1 })
+        {
+            var mine = choices.Where(c => c.GetProperty("index").GetInt32() == index).ToList();
+            Assert.Equal("Two voices", string.Concat(mine.Skip(1).Select(c => c.GetProperty("delta").GetProperty("content").GetString())));
+            Assert.Equal("stop", mine[^1].GetProperty("finish_reason").GetString());
+        }
+
+        var perChoice = new SimulatedTokenizer(TokenizerVocabulary.Llama3()).Encode("Two voices", addSpecialTokens: false).Count + 1;
+        Assert.Equal(2 * perChoice, Json.Usage(chunks[^1], "completion_tokens"));
     }
 
     private static Task<JsonElement> Complete(HttpClient client, string json) => Post(client, "/v1/completions", json);
