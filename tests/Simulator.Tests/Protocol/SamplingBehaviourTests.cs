@@ -169,6 +169,27 @@ public sealed class SamplingBehaviourTests : IClassFixture<SamplingBehaviourTest
         Assert.Equal(2 * perChoice, Json.Usage(chunks[^1], "completion_tokens"));
     }
 
+    [Fact]
+    public async Task AddSpecialTokensDecidesWhetherTheEngineSeesASecondBos()
+    {
+        var withBos = await Complete(Echo, """{"prompt":"<|begin_of_text|>Hi","max_tokens":1}""");
+        var without = await Complete(Echo, """{"prompt":"<|begin_of_text|>Hi","max_tokens":1,"add_special_tokens":false}""");
+
+        Assert.Equal(3, Json.Usage(withBos, "prompt_tokens"));
+        Assert.Equal(2, Json.Usage(without, "prompt_tokens"));
+    }
+
+    [Fact]
+    public async Task APromptOfTokenIdsIsUsedAsGiven()
+    {
+        var ids = new SimulatedTokenizer(TokenizerVocabulary.Llama3()).Encode("Token prompt", addSpecialTokens: false);
+
+        var response = await Complete(Echo, $$"""{"prompt":[{{string.Join(',', ids)}}],"temperature":0}""");
+
+        Assert.Equal(ids.Count, Json.Usage(response, "prompt_tokens"));
+        Assert.Equal("Token prompt", Json.Text(response));
+    }
+
     private static Task<JsonElement> Complete(HttpClient client, string json) => Post(client, "/v1/completions", json);
 
     private static async Task<JsonElement> Post(HttpClient client, string path, string json)
