@@ -29,6 +29,15 @@ public sealed class RoutesTests : IClassFixture<RoutesTests.Server>
     }
 
     [Fact]
+    public async Task AnUnknownPathIsFastApisNotFound()
+    {
+        using var response = await _client.GetAsync(new Uri("/v1/engines", UriKind.Relative));
+
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.Equal("""{"detail":"Not Found"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task VersionIsThePinnedVllmVersion() =>
         Assert.Equal("""{"version":"0.11.0"}""", await _client.GetStringAsync(new Uri("/version", UriKind.Relative)));
 
