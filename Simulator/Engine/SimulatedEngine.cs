@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using Aspire70B.Simulator.Generation;
+using Aspire70B.Simulator.Logging;
+using Aspire70B.Simulator.Metrics;
+
+namespace Aspire70B.Simulator.Engine;
+
+/// <summary>
+/// Runs requests the way the vLLM engine would be seen from outside: waits for capacity (FIFO), spends the prefill
+/// time, then yields one step per decode interval until every sequence has finished. A request whose enumeration is
+/// abandoned (client gone, cancellation) is aborted: its capacity is freed at once and its unfinished sequences are
+/// counted with finish reason <c>abort</c>. Thread-safe.
+/// </summary>
+internal sealed class SimulatedEngine(
+    EngineCapacity capacity,
+    PrefixCache prefixCache,
+    LatencyModel latency,
+    ModelVoice voice,
+    VllmMetrics metrics,
+    TimeProvider time,
+    ILogger<SimulatedEngine> logger)
+{
+    public async IAsyncEnumerable<EngineStep> RunAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var arrival = time.GetTimestamp();
+        var sequences = voice.CreateSequences(request);
+        var blocks = request.Prompts.Sum(p => capacity.BlocksFor(request.Sampling.N, p.Tokens.Count, request.Sampling.MaxTokens));
+        CapacityLease? lease = null;
+        var completed = false;
+        try
+        {
+            lease = await capacity.AcquireAsync(sequences.Length, blocks, cancellationToken).ConfigureAwait(false);
+            var started = time.GetTimestamp();
+            var cached = 0;
+            foreach (var prompt in request.Prompts)
+            {
+                var hit = prefixCache.LookupAndInsert(prompt.Tokens, request.CacheSalt);
+                cached += hit;
+                metrics.PromptProcessed(prompt.Tokens.Count, hit);
+                metrics.RequestPromptTokens.Observe(prompt.Tokens.Count);
+            }
+
+            var firstTokenAt = latency.Injected(request.ExtraDelayMilliseconds) + latency.TimeToFirstToken(request.PromptTokens - cached);
+            await DelayUntilAsync(started, firstTokenAt, cancellationToken).ConfigureAwait(false);
+            metrics.TimeToFirstToken.Observe(time.GetElapsedTime(arrival).TotalSeconds);
+
+            var generated = 0;
+            var previousToken = time.GetTimestamp();
+            for (var step = 1; ; step++)
+            {
+                var deltas = new List<SequenceDelta>(sequences.Length);
+                foreach (var sequence in sequences)
+                {
+                    if (!sequence.Finished)
+                    {
+                        deltas.Add(sequence.Step());
+                    }
+                }
+
+                generated += deltas.Count;
+                metrics.TokensGenerated(deltas.Count);
+                var allFinished = sequences.All(s => s.Finished);
+                if (allFinished)
+                {
+                    Finish(sequences, arrival);
+                    completed = true;
+                }
+
+                yield return new EngineStep(deltas, generated);
+                if (allFinished)
+                {
+                    yield break;
+                }
+
+                await DelayUntilAsync(started, firstTokenAt + step * latency.InterTokenLatency, cancellationToken).ConfigureAwait(false);
+                var now = time.GetTimestamp();
+                metrics.InterTokenLatency.Observe(time.GetElapsedTime(previousToken, now).TotalSeconds);
+                previousToken = now;
+            }
+        }
+        finally
+        {
+            lease?.Dispose();
+            if (!completed)
+            {
+                var unfinished = sequences.Count(s => !s.Finished);
+                for (var i = 0; i < unfinished; i++)
+                {
+                    metrics.RequestFinished(FinishReasons.Abort);
+                }
+
+                SimulatorLog.RequestAborted(logger, unfinished);
+            }
+        }
+    }
+
+    private void Finish(Sequence[] sequences, long arrival)
+    {
+        var latencySeconds = time.GetElapsedTime(arrival).TotalSeconds;
+        foreach (var sequence in sequences)
+        {
+            metrics.RequestFinished(sequence.FinishReason!);
+            metrics.RequestGenerationTokens.Observe(sequence.TokenCount);
+        }
+
+        metrics.RequestLatency.Observe(latencySeconds);
+    }
+
+    private Task DelayUntilAsync(long origin, TimeSpan offset, CancellationToken cancellationToken)
+    {
+        if (latency.Instant && offset <= TimeSpan.Zero)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.CompletedTask;
+        }
+
+        var wait = offset - time.GetElapsedTime(origin);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
+    }
+}

@@ -1,0 +1,46 @@
+namespace Aspire70B.Simulator.Options;
+
+/// <summary>How the simulated model chooses its words.</summary>
+public enum SimulatorMode
+{
+    /// <summary>Readable filler ("Lorem ipsum …"), deterministic for a prompt and seed when temperature is 0.</summary>
+    Lorem,
+
+    /// <summary>Repeats the last user turn (for a plain prompt: its last non-empty line).</summary>
+    Echo,
+}
+
+/// <summary>
+/// The Simulator's settings, bound from the <c>Simulator</c> configuration section (<c>Simulator__Profile</c>, …) and
+/// from the command line (<c>--profile</c>, <c>--time-scale</c>, …). Validated at start.
+/// </summary>
+public sealed class SimulatorOptions
+{
+    public const string Section = "Simulator";
+
+    /// <summary>The deployment profile to emulate (see <c>AppHost profiles</c>).</summary>
+    public string Profile { get; set; } = Aspire70B.Serving.Profiles.DeploymentProfiles.Default.Name;
+
+    /// <summary>Multiplies every simulated delay; 0 removes them (capacity limits still apply).</summary>
+    public double TimeScale { get; set; } = 1.0;
+
+    public SimulatorMode Mode { get; set; } = SimulatorMode.Lorem;
+
+    /// <summary>Like vLLM's <c>--api-key</c>; <c>VLLM_API_KEY</c> is used when unset.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Server-wide seed mixed into every deterministic choice of words.</summary>
+    public long Seed { get; set; }
+
+    /// <summary>Lets a request script the completion text with the <c>X-Sim-Completion</c> header. Tests only.</summary>
+    public bool EnableTestScripting { get; set; }
+
+    /// <summary>Lets a request inject failures with <c>X-Sim-*</c> headers. Tests only.</summary>
+    public bool EnableFaultInjection { get; set; }
+
+    /// <summary>Prompt tokens per second of prefill; derived from the profile's GPUs when unset.</summary>
+    public double? PrefillTokensPerSecond { get; set; }
+
+    /// <summary>Decode tokens per second of one sequence; the planner's estimate when unset.</summary>
+    public double? DecodeTokensPerSecond { get; set; }
+}
