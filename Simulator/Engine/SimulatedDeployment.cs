@@ -1,7 +1,7 @@
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
 using Aspire70B.Simulator.Options;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Engine;
 
@@ -31,7 +31,7 @@ internal sealed class SimulatedDeployment
         ArgumentNullException.ThrowIfNull(options);
         Profile = DeploymentProfiles.Get(options.Profile);
         Plan = new DeploymentPlanner().Plan(Profile.ToPlanRequest());
-        Tokenizer = new SimulatedTokenizer(TokenizerVocabulary.For(Profile.Model));
+        Tokenizer = new ApproximateTokenizer(TokenizerVocabulary.For(Profile.Model));
         DecodeTokensPerSecond = options.DecodeTokensPerSecond ?? Plan.DecodeTokensPerSecondEstimate ?? FallbackDecodeTokensPerSecond;
         PrefillTokensPerSecond = options.PrefillTokensPerSecond ?? EstimatePrefill(Profile);
         MaxNumSeqs = Plan.Scheduler.MaxNumSeqs;
@@ -43,7 +43,7 @@ internal sealed class SimulatedDeployment
 
     public DeploymentPlan Plan { get; }
 
-    public SimulatedTokenizer Tokenizer { get; }
+    public ApproximateTokenizer Tokenizer { get; }
 
     public string ServedModelName => Profile.ServedModelName;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Generation;
 
@@ -25,7 +25,7 @@ internal sealed class Sequence
     private readonly StringBuilder _text = new();
     private int _sent;
 
-    public Sequence(int index, int promptIndex, TokenSource source, SamplingSettings sampling, SimulatedTokenizer tokenizer)
+    public Sequence(int index, int promptIndex, TokenSource source, SamplingSettings sampling, ApproximateTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(sampling);
         ArgumentNullException.ThrowIfNull(tokenizer);

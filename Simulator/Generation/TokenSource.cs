@@ -1,4 +1,4 @@
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Generation;
 
@@ -10,11 +10,11 @@ namespace Aspire70B.Simulator.Generation;
 internal sealed class TokenSource
 {
     private readonly Queue<int> _pending;
-    private readonly SimulatedTokenizer _tokenizer;
+    private readonly ApproximateTokenizer _tokenizer;
     private readonly LoremWriter _filler;
     private bool _naturalEnd;
 
-    public TokenSource(string naturalText, SimulatedTokenizer tokenizer, SplitMix64 random)
+    public TokenSource(string naturalText, ApproximateTokenizer tokenizer, SplitMix64 random)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         _tokenizer = tokenizer;

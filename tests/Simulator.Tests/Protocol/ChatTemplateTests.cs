@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Aspire70B.Serving.Templates;
 using Aspire70B.Simulator.Tests.Infrastructure;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Tests.Protocol;
 
@@ -21,7 +21,7 @@ public sealed class ChatTemplateTests : IClassFixture<ChatTemplateTests.Servers>
     public async Task TokenizeMessagesGivesTheTokensOfTheRenderedLlama31Template()
     {
         var prompt = ChatTemplates.Get("llama-3.1-instruct").Render(ChatTemplateRequest.Parse(WeatherRequest));
-        var expected = new SimulatedTokenizer(TokenizerVocabulary.Llama3()).Encode(prompt, addSpecialTokens: false);
+        var expected = new ApproximateTokenizer(TokenizerVocabulary.Llama3()).Encode(prompt, addSpecialTokens: false);
 
         var (status, body, _) = await Http.PostAsync(_servers.Llama3.CreateClient(), "/tokenize", WeatherRequest);
         var tokens = Json.Parse(body).GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32());
@@ -54,7 +54,7 @@ public sealed class ChatTemplateTests : IClassFixture<ChatTemplateTests.Servers>
 
         Assert.StartsWith("<s>[INST] <<SYS>>", prompt, StringComparison.Ordinal);
         Assert.Equal(1, tokens[0].GetInt32());
-        Assert.Equal(new SimulatedTokenizer(TokenizerVocabulary.Llama2()).Encode(prompt, false).Count, tokens.GetArrayLength());
+        Assert.Equal(new ApproximateTokenizer(TokenizerVocabulary.Llama2()).Encode(prompt, false).Count, tokens.GetArrayLength());
         Assert.Equal("Name a colour.", Json.Text(Json.Parse(chat)));
         Assert.Equal("llama-2-70b-chat", Json.Parse(chat).GetProperty("model").GetString());
     }

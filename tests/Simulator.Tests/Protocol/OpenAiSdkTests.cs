@@ -4,7 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Aspire70B.Simulator.Tests.Infrastructure;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -17,7 +17,7 @@ namespace Aspire70B.Simulator.Tests.Protocol;
 public sealed class OpenAiSdkTests : IClassFixture<OpenAiSdkTests.Server>
 {
     private const string Model = "llama-3.1-70b-instruct";
-    private static readonly SimulatedTokenizer Tokenizer = new(TokenizerVocabulary.Llama3());
+    private static readonly ApproximateTokenizer Tokenizer = new(TokenizerVocabulary.Llama3());
     private readonly OpenAIClient _client;
     private readonly Uri _endpoint;
 

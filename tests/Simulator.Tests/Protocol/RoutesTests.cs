@@ -1,12 +1,12 @@
 using Aspire70B.Simulator.Tests.Infrastructure;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Tests.Protocol;
 
 /// <summary>/health, /ping, /version, /tokenize, /detokenize and /metrics as vLLM answers them.</summary>
 public sealed class RoutesTests : IClassFixture<RoutesTests.Server>
 {
-    private static readonly SimulatedTokenizer Tokenizer = new(TokenizerVocabulary.Llama3());
+    private static readonly ApproximateTokenizer Tokenizer = new(TokenizerVocabulary.Llama3());
     private readonly HttpClient _client;
 
     public RoutesTests(Server server)

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Aspire70B.Simulator.Tests.Infrastructure;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Tests.Protocol;
 
@@ -165,7 +165,7 @@ public sealed class SamplingBehaviourTests : IClassFixture<SamplingBehaviourTest
             Assert.Equal("stop", mine[^1].GetProperty("finish_reason").GetString());
         }
 
-        var perChoice = new SimulatedTokenizer(TokenizerVocabulary.Llama3()).Encode("Two voices", addSpecialTokens: false).Count + 1;
+        var perChoice = new ApproximateTokenizer(TokenizerVocabulary.Llama3()).Encode("Two voices", addSpecialTokens: false).Count + 1;
         Assert.Equal(2 * perChoice, Json.Usage(chunks[^1], "completion_tokens"));
     }
 
@@ -182,7 +182,7 @@ public sealed class SamplingBehaviourTests : IClassFixture<SamplingBehaviourTest
     [Fact]
     public async Task APromptOfTokenIdsIsUsedAsGiven()
     {
-        var ids = new SimulatedTokenizer(TokenizerVocabulary.Llama3()).Encode("Token prompt", addSpecialTokens: false);
+        var ids = new ApproximateTokenizer(TokenizerVocabulary.Llama3()).Encode("Token prompt", addSpecialTokens: false);
 
         var response = await Complete(Echo, $$"""{"prompt":[{{string.Join(',', ids)}}],"temperature":0}""");
 

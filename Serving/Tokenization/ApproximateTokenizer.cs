@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Aspire70B.Simulator.Tokenization;
+namespace Aspire70B.Serving.Tokenization;
 
 /// <summary>
 /// A deterministic stand-in for Llama's tokenizer: special tokens are recognised as single tokens anywhere in the
@@ -11,7 +11,7 @@ namespace Aspire70B.Simulator.Tokenization;
 /// real ones. <c>Decode(Encode(x, false)) == x</c> for every well-formed string (a lone surrogate becomes U+FFFD,
 /// as in UTF-8). Immutable and thread-safe.
 /// </summary>
-internal sealed class SimulatedTokenizer(TokenizerVocabulary vocabulary)
+internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
 {
     public TokenizerVocabulary Vocabulary { get; } = vocabulary;
 

@@ -1,4 +1,4 @@
-namespace Aspire70B.Simulator.Tokenization;
+namespace Aspire70B.Serving.Tokenization;
 
 /// <summary>
 /// Frequent English words and word endings of four letters or more, which a real BPE vocabulary holds as single

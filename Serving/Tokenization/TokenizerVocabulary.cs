@@ -1,7 +1,7 @@
 using System.Text;
 using Aspire70B.Serving.Catalogue;
 
-namespace Aspire70B.Simulator.Tokenization;
+namespace Aspire70B.Serving.Tokenization;
 
 /// <summary>
 /// The id layout of the simulated vocabulary, defined by arithmetic rather than by a table: special tokens where the

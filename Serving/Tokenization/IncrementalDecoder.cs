@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace Aspire70B.Simulator.Tokenization;
+namespace Aspire70B.Serving.Tokenization;
 
 /// <summary>
 /// Turns tokens into text one at a time, holding back the bytes of a character split across tokens until it is
 /// complete (as vLLM's incremental detokenizer does). Not thread-safe: one per sequence.
 /// </summary>
-internal sealed class IncrementalDecoder(SimulatedTokenizer tokenizer, bool skipSpecialTokens)
+internal sealed class IncrementalDecoder(ApproximateTokenizer tokenizer, bool skipSpecialTokens)
 {
     private readonly Decoder _utf8 = new UTF8Encoding(false, false).GetDecoder();
     private readonly char[] _chars = new char[16];

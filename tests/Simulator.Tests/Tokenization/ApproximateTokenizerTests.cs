@@ -1,12 +1,12 @@
 using System.Text;
-using Aspire70B.Simulator.Tokenization;
+using Aspire70B.Serving.Tokenization;
 
 namespace Aspire70B.Simulator.Tests.Tokenization;
 
-public sealed class SimulatedTokenizerTests
+public sealed class ApproximateTokenizerTests
 {
-    private static readonly SimulatedTokenizer Llama3 = new(TokenizerVocabulary.Llama3());
-    private static readonly SimulatedTokenizer Llama2 = new(TokenizerVocabulary.Llama2());
+    private static readonly ApproximateTokenizer Llama3 = new(TokenizerVocabulary.Llama3());
+    private static readonly ApproximateTokenizer Llama2 = new(TokenizerVocabulary.Llama2());
 
     [Theory]
     [InlineData("")]
