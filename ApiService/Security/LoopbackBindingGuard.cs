@@ -35,3 +35,24 @@ internal static class LoopbackBindingGuard
             || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }
 }
+
+/// <summary>Applies <see cref="LoopbackBindingGuard"/> to the addresses the application is configured with.</summary>
+internal static class LoopbackBindingGuardExtensions
+{
+    public static WebApplication RefuseOpenNonLoopbackBinding(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var configuration = app.Configuration;
+        var urls = new List<string>();
+        urls.AddRange((configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        urls.AddRange(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        // ASPNETCORE_HTTP_PORTS / HTTPS_PORTS bind every interface.
+        foreach (var key in new[] { "http_ports", "https_ports" })
+        {
+            urls.AddRange((configuration[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(port => $"http://*:{port.Trim()}"));
+        }
+
+        LoopbackBindingGuard.Check(urls, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiKeyOptions>>().Value);
+        return app;
+    }
+}

@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Aspire70B.ApiService.Backend;
+using Aspire70B.ApiService.Caching;
+using Aspire70B.ApiService.Errors;
+using Aspire70B.ApiService.Telemetry;
+using Aspire70B.Serving.Templates;
+using Microsoft.Extensions.Options;
+
+namespace Aspire70B.ApiService.Chat;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>, step by step: read → check parameters → render the template → check the
+/// context → cache lookup → backend (single-flight for cacheable requests) → map the output → write it as JSON or
+/// SSE → store. Each step is its own type; this one only puts them in order and turns failures into OpenAI errors.
+/// </summary>
+internal sealed partial class ChatCompletionHandler(
+    GatewayDeployment deployment,
+    IOptions<GatewayOptions> options,
+    IPromptTokenCounter tokenCounter,
+    PromptCache cache,
+    SingleFlight<CompletionChunk> flights,
+    VllmCompletionsClient backend,
+    GatewayTelemetry telemetry,
+    IOptions<BackendOptions> backendOptions,
+    TimeProvider time,
+    ILogger<ChatCompletionHandler> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var aborted = context.RequestAborted;
+        var started = time.GetTimestamp();
+        var tenant = context.User.Identity?.Name ?? Security.ApiKeyAuthenticationHandler.LocalTenant;
+        ChatPlan plan;
+        try
+        {
+            plan = await PrepareAsync(context, tenant, aborted);
+        }
+        catch (OpenAIErrorException e)
+        {
+            await OpenAIErrorResult.WriteAsync(context.Response, e.Error, e.RetryAfter, aborted);
+            return;
+        }
+
+        using var activity = GatewayTelemetry.StartChat(deployment.ServedModelName, plan.Backend.MaxTokens, plan.Parameters.Temperature, plan.Parameters.TopP);
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        IChatResponseSink sink = plan.Parameters.Stream
+            ? new SseChatResponseSink(context.Response, id, created, deployment.ServedModelName, plan.Parameters.N, plan.Parameters.IncludeUsage)
+            : new JsonChatResponseSink(context.Response, id, created, deployment.ServedModelName);
+        var finishes = new List<string>();
+        var usage = new CompletionUsage(0, 0);
+        TimeSpan? firstToken = null;
+        string? errorType = null;
+        try
+        {
+            if (plan.Cache.Read && await cache.GetAsync(plan.Cache.Key!, aborted) is { } hit)
+            {
+                context.Response.Headers["x-cache"] = "hit";
+                telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                usage = hit.Usage;
+                await ReplayAsync(hit, plan, sink, finishes, aborted);
+                return;
+            }
+
+            var result = plan.Cache.Applies ? "miss" : "bypass";
+            context.Response.Headers["x-cache"] = result;
+            telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", result));
+            var source = Source(plan, out var joined);
+            if (joined)
+            {
+                telemetry.SingleFlightJoins.Add(1);
+            }
+
+            var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolCallsAllowed);
+            await foreach (var chunk in source.WithCancellation(aborted))
+            {
+                if (!sink.Started)
+                {
+                    firstToken = time.GetElapsedTime(started);
+                    await sink.StartAsync(aborted);
+                }
+
+                foreach (var chatEvent in mapper.Map(chunk))
+                {
+                    if (chatEvent is FinishEvent finish)
+                    {
+                        finishes.Add(finish.Reason);
+                    }
+                    else if (chatEvent is UsageEvent u)
+                    {
+                        usage = u.Usage;
+                    }
+
+                    await sink.WriteAsync(chatEvent, aborted);
+                }
+            }
+
+            await sink.CompleteAsync(aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            errorType = "client_cancelled";
+            LogClientCancelled(logger, id);
+        }
+        catch (BackendException e)
+        {
+            errorType = e.Failure.ToString();
+            LogBackendFailed(logger, id, e.Failure, e.Message);
+            var (error, retryAfter) = Map(e, sink.Started);
+            await sink.FailAsync(error, retryAfter, aborted);
+        }
+        finally
+        {
+            telemetry.RecordChat(activity, deployment.ServedModelName, finishes, usage.PromptTokens, usage.CompletionTokens, time.GetElapsedTime(started), firstToken, errorType);
+        }
+    }
+
+    private async Task<ChatPlan> PrepareAsync(HttpContext context, string tenant, CancellationToken cancellationToken)
+    {
+        using var document = await ChatBodyReader.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
+        var root = document.RootElement;
+        var parameters = ChatParametersReader.Read(root);
+        if (parameters.Model is { } model && !string.Equals(model, deployment.ServedModelName, StringComparison.Ordinal))
+        {
+            throw new OpenAIErrorException(OpenAIError.NotFound($"The model `{model}` does not exist.", "model"));
+        }
+
+        string prompt;
+        IReadOnlyCollection<string> toolNames;
+        try
+        {
+            var templateRequest = ChatTemplateRequest.FromJson(root);
+            toolNames = templateRequest.ToolNames;
+            prompt = deployment.Template.Render(templateRequest, deployment.SpecialTokens);
+        }
+        catch (InvalidChatRequestException e)
+        {
+            // Includes SpecialTokenException: a message that spells a special token.
+            throw new OpenAIErrorException(OpenAIError.BadRequest(e.Message, "messages"));
+        }
+        catch (ChatTemplateException e)
+        {
+            throw new OpenAIErrorException(OpenAIError.BadRequest(e.Message, "messages"));
+        }
+
+        var promptTokens = tokenCounter.Count(prompt);
+        var maxLen = deployment.MaxModelLen;
+        var maxTokens = parameters.MaxTokens ?? Math.Max(1, Math.Min(deployment.DefaultMaxTokens, maxLen - promptTokens));
+        if (promptTokens + maxTokens > maxLen)
+        {
+            throw new OpenAIErrorException(OpenAIError.BadRequest(
+                $"This model's maximum context length is {maxLen} tokens. However, you requested {maxTokens} output tokens and your prompt contains at least {promptTokens} input tokens, for a total of at least {promptTokens + maxTokens} tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value={promptTokens})",
+                "input_tokens"));
+        }
+
+        var decision = cache.Decide(context.Request, parameters, tenant, deployment.Profile.Name, deployment.Template.Id, prompt, maxTokens);
+        var request = new CompletionRequest
+        {
+            Model = backend.Connection.Model ?? deployment.ServedModelName,
+            Prompt = prompt,
+            MaxTokens = maxTokens,
+            N = parameters.N,
+            Temperature = parameters.Temperature,
+            TopP = parameters.TopP,
+            TopK = parameters.TopK,
+            MinP = parameters.MinP,
+            PresencePenalty = parameters.PresencePenalty,
+            FrequencyPenalty = parameters.FrequencyPenalty,
+            RepetitionPenalty = parameters.RepetitionPenalty,
+            Seed = parameters.Seed,
+            Stop = parameters.Stop,
+            StopTokenIds = deployment.Template.StopTokenIds,
+            ResponseFormatJson = parameters.ResponseFormatJson,
+            CacheSalt = tenant,
+        };
+        return new ChatPlan(parameters, request, decision, toolNames);
+    }
+
+    private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, out bool joined)
+    {
+        if (!plan.Cache.Applies)
+        {
+            joined = false;
+            return Produce(plan.Backend, null, CancellationToken.None);
+        }
+
+        var storeKey = plan.Cache.Write ? plan.Cache.Key : null;
+        var items = flights.Join(plan.Cache.Key!, ct => Produce(plan.Backend, storeKey, ct), out var leader);
+        joined = !leader;
+        return items;
+    }
+
+    /// <summary>Streams the backend's chunks; once the stream has finished normally, stores it when <paramref name="storeKey"/> is set.</summary>
+    private async IAsyncEnumerable<CompletionChunk> Produce(CompletionRequest request, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var stream = await backend.OpenAsync(request, cancellationToken);
+        var texts = new SortedDictionary<int, (StringBuilder Text, string? Finish, string? Stop)>();
+        CompletionUsage? usage = null;
+        await foreach (var chunk in stream.ReadAllAsync(cancellationToken))
+        {
+            if (chunk.Usage is { } u)
+            {
+                usage = u;
+            }
+            else
+            {
+                if (!texts.TryGetValue(chunk.Index, out var entry))
+                {
+                    entry = (new StringBuilder(), null, null);
+                }
+
+                entry.Text.Append(chunk.Text);
+                texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
+            }
+
+            yield return chunk;
+        }
+
+        if (storeKey is not null && usage is not null && texts.Count == request.N && texts.Values.All(t => t.Finish is "stop" or "length"))
+        {
+            var entry = new CachedCompletion([.. texts.Select(t => new CachedChoice(t.Key, t.Value.Text.ToString(), t.Value.Finish!, t.Value.Stop))], usage);
+            await cache.SetAsync(storeKey, entry, CancellationToken.None);
+        }
+    }
+
+    private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, CancellationToken cancellationToken)
+    {
+        var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolCallsAllowed);
+        await sink.StartAsync(cancellationToken);
+        foreach (var choice in hit.Choices)
+        {
+            foreach (var chatEvent in mapper.Map(new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null)))
+            {
+                if (chatEvent is FinishEvent finish)
+                {
+                    finishes.Add(finish.Reason);
+                }
+
+                await sink.WriteAsync(chatEvent, cancellationToken);
+            }
+        }
+
+        await sink.WriteAsync(new UsageEvent(hit.Usage, FromCache: true), cancellationToken);
+        await sink.CompleteAsync(cancellationToken);
+    }
+
+    private (OpenAIError Error, TimeSpan? RetryAfter) Map(BackendException e, bool started) => e.Failure switch
+    {
+        BackendFailure.Rejected when !started => (OpenAIError.BadRequest(e.Message), null),
+        BackendFailure.Unauthorized => (OpenAIError.BadGateway("The model server refused the gateway's credentials."), null),
+        BackendFailure.Unavailable => (OpenAIError.Unavailable("The model server is unavailable; retry shortly."), backendOptions.Value.RetryAfter),
+        BackendFailure.Timeout => (OpenAIError.Timeout("The model server did not answer in time."), null),
+        _ => (OpenAIError.BadGateway($"The model server failed mid-response: {e.Message}"), null),
+    };
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Client cancelled chat completion {Id}; the backend request was aborted")]
+    private static partial void LogClientCancelled(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Chat completion {Id} failed at the model server ({Failure}): {Reason}")]
+    private static partial void LogBackendFailed(ILogger logger, string id, BackendFailure failure, string reason);
+
+    private sealed record ChatPlan(ChatParameters Parameters, CompletionRequest Backend, CacheDecision Cache, IReadOnlyCollection<string> ToolNames);
+}

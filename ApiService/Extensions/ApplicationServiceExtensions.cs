@@ -1,0 +1,92 @@
+using System.Threading.RateLimiting;
+using Aspire70B.ApiService.Backend;
+using Aspire70B.ApiService.Caching;
+using Aspire70B.ApiService.Chat;
+using Aspire70B.ApiService.Errors;
+using Aspire70B.ApiService.Security;
+using Aspire70B.ApiService.Telemetry;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Aspire70B.ApiService.Extensions;
+
+/// <summary>The gateway's services: options, the backend client, the prompt cache, auth and rate limits, telemetry.</summary>
+internal static class ApplicationServiceExtensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BackendOptions>().Bind(configuration.GetSection(BackendOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PromptCacheOptions>().Bind(configuration.GetSection(PromptCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.Section))
+            .Validate(o => o.ApiKeys.TrueForAll(k => k.Name.Length > 0 && System.Text.RegularExpressions.Regex.IsMatch(k.Hash, "^sha256:[0-9a-fA-F]{64}$")),
+                "Every Auth:ApiKeys entry needs a Name and a Hash of the form sha256:<64 hex digits>.")
+            .ValidateOnStart();
+
+        // The deployment and the model server.
+        services.AddSingleton<GatewayDeployment>();
+        services.AddSingleton(_ => ModelConnection.Parse(configuration.GetConnectionString("model")
+            ?? throw new InvalidOperationException("ConnectionStrings:model is not set: give the model server as 'Endpoint=http://127.0.0.1:8000;Model=…'.")));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<BackendOptions>>().Value;
+            return new CircuitBreaker(options.BreakerFailureThreshold, options.BreakerOpenDuration, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddHttpClient<VllmCompletionsClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+            });
+
+        // The prompt cache: Redis when configured and enabled, otherwise none.
+        services.AddSingleton<IPromptCacheStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PromptCacheOptions>>();
+            return options.Value.Enabled && configuration.GetConnectionString("cache") is { Length: > 0 } redis
+                ? new RedisPromptCacheStore(redis, options, sp.GetRequiredService<ILogger<RedisPromptCacheStore>>())
+                : new DisabledPromptCacheStore();
+        });
+        services.AddSingleton<PromptCache>();
+        services.AddSingleton<SingleFlight<CompletionChunk>>();
+        services.AddSingleton<IPromptTokenCounter, ApproximatePromptTokenCounter>();
+        services.AddSingleton<GatewayTelemetry>();
+        services.AddTransient<ChatCompletionHandler>();
+
+        // Who may call, and how often.
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(RateLimitOptions.PolicyName, context =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter(context.User.Identity?.Name ?? "anonymous", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.Burst,
+                    TokensPerPeriod = Math.Max(1, options.PermitsPerMinute / 60),
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(options.PermitsPerMinute >= 60 ? 1 : 60.0 / options.PermitsPerMinute),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
+                await OpenAIErrorResult.WriteAsync(context.HttpContext.Response, OpenAIError.TooManyRequests(retryAfter), retryAfter, cancellationToken);
+            };
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<BackendHealthCheck>("model-server", tags: ["ready"])
+            .AddCheck<PromptCacheHealthCheck>("prompt-cache", tags: ["ready"]);
+        return builder;
+    }
+}
