@@ -35,6 +35,12 @@ internal sealed class BackendOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan BreakerOpenDuration { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Request headers passed on to the model server, e.g. tracing headers, or the Simulator's test hooks
+    /// (<c>X-Sim-Completion</c>) in tests. Empty by default: nothing from the client reaches the backend unasked.
+    /// </summary>
+    public List<string> ForwardHeaders { get; set; } = [];
+
     /// <summary><c>Retry-After</c> sent with a 503.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);

@@ -36,6 +36,9 @@ internal sealed record CompletionRequest
     /// <summary>Passed through when the client asked for JSON output (vLLM's guided decoding).</summary>
     public string? ResponseFormatJson { get; init; }
 
+    /// <summary>Client headers passed on (see <see cref="BackendOptions.ForwardHeaders"/>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ForwardedHeaders { get; init; } = [];
+
     /// <summary>Isolates vLLM's prefix cache between tenants.</summary>
     public string? CacheSalt { get; init; }
 }

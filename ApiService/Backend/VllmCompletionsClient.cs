@@ -31,6 +31,7 @@ internal sealed partial class VllmCompletionsClient(
     public async Task<CompletionStream> OpenAsync(CompletionRequest request, CancellationToken cancellationToken)
     {
         var body = CompletionRequestWriter.Write(request);
+        var headers = request.ForwardedHeaders;
         for (var attempt = 0; ; attempt++)
         {
             if (!breaker.TryEnter())
@@ -40,7 +41,7 @@ internal sealed partial class VllmCompletionsClient(
 
             try
             {
-                var stream = await OpenOnceAsync(body, cancellationToken).ConfigureAwait(false);
+                var stream = await OpenOnceAsync(body, headers, cancellationToken).ConfigureAwait(false);
                 breaker.RecordSuccess();
                 return stream;
             }
@@ -65,7 +66,7 @@ internal sealed partial class VllmCompletionsClient(
         }
     }
 
-    private async Task<CompletionStream> OpenOnceAsync(byte[] body, CancellationToken cancellationToken)
+    private async Task<CompletionStream> OpenOnceAsync(byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(connection.Endpoint, "v1/completions"))
         {
@@ -80,6 +81,11 @@ internal sealed partial class VllmCompletionsClient(
         {
             message.Headers.Add("Modal-Key", modalKey);
             message.Headers.Add("Modal-Secret", modalSecret);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
         }
 
         var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

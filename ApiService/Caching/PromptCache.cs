@@ -27,7 +27,9 @@ internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheO
 
     public string? LastError => store.LastError;
 
-    public CacheDecision Decide(HttpRequest request, ChatParameters parameters, string tenant, string profile, string templateId, string prompt, int maxTokens)
+    public CacheDecision Decide(
+        HttpRequest request, ChatParameters parameters, string tenant, string profile, string templateId, string prompt, int maxTokens,
+        IReadOnlyList<KeyValuePair<string, string>> forwardedHeaders)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -56,7 +58,8 @@ internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheO
             .Add("stop", parameters.Stop)
             .Add("tools", parameters.ToolsJson)
             .Add("tool_calls_allowed", parameters.ToolCallsAllowed ? "yes" : "no")
-            .Add("response_format", parameters.ResponseFormatJson);
+            .Add("response_format", parameters.ResponseFormatJson)
+            .Add("forwarded_headers", [.. forwardedHeaders.Select(h => h.Key.ToUpperInvariant() + ": " + h.Value)]);
         return new CacheDecision(key.Finish(), Read: control?.NoCache != true, Write: control?.NoStore != true);
     }
 

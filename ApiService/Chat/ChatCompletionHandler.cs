@@ -156,7 +156,10 @@ internal sealed partial class ChatCompletionHandler(
                 "input_tokens"));
         }
 
-        var decision = cache.Decide(context.Request, parameters, tenant, deployment.Profile.Name, deployment.Template.Id, prompt, maxTokens);
+        IReadOnlyList<KeyValuePair<string, string>> forwarded = [.. backendOptions.Value.ForwardHeaders
+            .Where(name => context.Request.Headers.ContainsKey(name))
+            .Select(name => KeyValuePair.Create(name, context.Request.Headers[name].ToString()))];
+        var decision = cache.Decide(context.Request, parameters, tenant, deployment.Profile.Name, deployment.Template.Id, prompt, maxTokens, forwarded);
         var request = new CompletionRequest
         {
             Model = backend.Connection.Model ?? deployment.ServedModelName,
@@ -175,6 +178,7 @@ internal sealed partial class ChatCompletionHandler(
             StopTokenIds = deployment.Template.StopTokenIds,
             ResponseFormatJson = parameters.ResponseFormatJson,
             CacheSalt = tenant,
+            ForwardedHeaders = forwarded,
         };
         return new ChatPlan(parameters, request, decision, toolNames);
     }

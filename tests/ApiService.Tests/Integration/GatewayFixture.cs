@@ -1,0 +1,148 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Aspire70B.ApiService.Tests.Infrastructure;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Aspire70B.ApiService.Tests.Integration;
+
+/// <summary>
+/// The system under test, as real processes on loopback: redis-server, the Simulator (time scale 0, test scripting
+/// and fault injection on), and the gateway in front of both, without API keys. Shared by the integration tests,
+/// which run one after another.
+/// </summary>
+public sealed partial class GatewayFixture : IAsyncLifetime
+{
+    public const string Model = "llama-3.1-70b-instruct";
+    public const string Profile = "awq-int4-a100";
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public ServiceProcess Simulator { get; private set; } = null!;
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    /// <summary>A Simulator in real time (time scale 1: the profile's ~40 tok/s) and a cache-less gateway in front of it.</summary>
+    public ServiceProcess SlowSimulator { get; private set; } = null!;
+
+    public ServiceProcess SlowGateway { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync(RedisKind.Redis);
+        Simulator = await StartSimulatorAsync();
+        Gateway = await StartGatewayAsync(Simulator, Redis.ConnectionString);
+        SlowSimulator = await StartSimulatorAsync(timeScale: "1");
+        SlowGateway = await StartGatewayAsync(SlowSimulator, cache: null);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await SlowGateway.DisposeAsync();
+        await SlowSimulator.DisposeAsync();
+        await Gateway.DisposeAsync();
+        await Simulator.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+
+    public static Task<ServiceProcess> StartSimulatorAsync(string timeScale = "0") => ServiceProcess.StartAsync(
+        "Simulator",
+        ["--profile", Profile, "--time-scale", timeScale, "--seed", "0", "--enable-test-scripting", "--enable-fault-injection"],
+        new Dictionary<string, string>(),
+        "health");
+
+    public static Task<ServiceProcess> StartGatewayAsync(ServiceProcess simulator, string? cache, IDictionary<string, string>? extra = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__model"] = $"Endpoint={simulator.BaseAddress};Model={Model}",
+            ["Gateway__Profile"] = Profile,
+            ["Backend__RetryDelay"] = "00:00:00.050",
+            ["Backend__ForwardHeaders__0"] = "X-Sim-Completion",
+            ["Backend__ForwardHeaders__1"] = "X-Sim-Fail-Status",
+            ["Backend__ForwardHeaders__2"] = "X-Sim-Drop-After-Tokens",
+            ["Backend__ForwardHeaders__3"] = "X-Sim-Delay-Ms",
+            ["Backend__ForwardHeaders__4"] = "X-Sim-Fail-After-Tokens",
+            ["PromptCache__OperationTimeout"] = "00:00:00.200",
+        };
+        if (cache is not null)
+        {
+            environment["ConnectionStrings__cache"] = cache;
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return ServiceProcess.StartAsync("ApiService", [], environment, "alive");
+    }
+
+    /// <summary>An official OpenAI SDK client pointed at the gateway, adding <paramref name="headers"/> to every request.</summary>
+    public ChatClient ChatClient(params (string Name, string Value)[] headers) => ChatClient(Gateway, "unused", headers);
+
+    public static ChatClient ChatClient(ServiceProcess gateway, string apiKey, params (string Name, string Value)[] headers)
+    {
+        var options = new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "v1"), NetworkTimeout = TimeSpan.FromSeconds(60) };
+        options.RetryPolicy = new ClientRetryPolicy(maxRetries: 0);
+        if (headers.Length > 0)
+        {
+            options.AddPolicy(new HeaderPolicy(headers), PipelinePosition.PerCall);
+        }
+
+        return new ChatClient(Model, new ApiKeyCredential(apiKey), options);
+    }
+
+    /// <summary>Requests the Simulator has finished, by reason, from its /metrics.</summary>
+    public async Task<Dictionary<string, double>> SimulatorRequestsAsync(ServiceProcess? simulator = null)
+    {
+        var text = await Http.GetStringAsync(new Uri((simulator ?? Simulator).BaseAddress, "metrics"));
+        var counts = new Dictionary<string, double>();
+        foreach (Match match in SuccessLine().Matches(text))
+        {
+            var reason = match.Groups["reason"].Value;
+            counts[reason] = counts.GetValueOrDefault(reason) + double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+        }
+
+        return counts;
+    }
+
+    public async Task<double> SimulatorFinishedAsync() => (await SimulatorRequestsAsync()).Where(c => c.Key != "abort").Sum(c => c.Value);
+
+    [GeneratedRegex("""^vllm:request_success_total\{[^}]*finished_reason="(?<reason>[a-z]+)"[^}]*\} (?<value>[0-9.e+]+)$""", RegexOptions.Multiline)]
+    private static partial Regex SuccessLine();
+
+    private sealed class HeaderPolicy((string Name, string Value)[] headers) : PipelinePolicy
+    {
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            Apply(message);
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            Apply(message);
+            await ProcessNextAsync(message, pipeline, currentIndex);
+        }
+
+        private void Apply(PipelineMessage message)
+        {
+            foreach (var (name, value) in headers)
+            {
+                message.Request.Headers.Set(name, value);
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayTests : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}
