@@ -118,6 +118,10 @@ internal sealed partial class VllmCompletionsClient(
         {
             throw new BackendException(BackendFailure.Unavailable, "The model server is unreachable.", null, e);
         }
+        catch (IOException e)
+        {
+            throw new BackendException(BackendFailure.Unavailable, "The model server's stream broke off before any output.", null, e);
+        }
         finally
         {
             if (!opened)

@@ -1,5 +1,5 @@
 using Aspire70B.ApiService.Caching;
-using Aspire70B.ApiService.Tests.Infrastructure;
+using Aspire70B.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Aspire70B.ApiService.Tests.Infrastructure;
+using Aspire70B.TestSupport;
 using OpenAI.Chat;
 
 namespace Aspire70B.ApiService.Tests.Integration;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Aspire70B.ApiService.Security;
-using Aspire70B.ApiService.Tests.Infrastructure;
+using Aspire70B.TestSupport;
 
 namespace Aspire70B.ApiService.Tests.Integration;
 

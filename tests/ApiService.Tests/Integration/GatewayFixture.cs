@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Aspire70B.ApiService.Tests.Infrastructure;
+using Aspire70B.TestSupport;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -15,8 +15,8 @@ namespace Aspire70B.ApiService.Tests.Integration;
 /// </summary>
 public sealed partial class GatewayFixture : IAsyncLifetime
 {
-    public const string Model = "llama-3.1-70b-instruct";
-    public const string Profile = "awq-int4-a100";
+    public const string Model = SystemProcesses.Model;
+    public const string Profile = SystemProcesses.Profile;
 
     public RedisServer Redis { get; private set; } = null!;
 
@@ -35,7 +35,8 @@ public sealed partial class GatewayFixture : IAsyncLifetime
     {
         Redis = await RedisServer.StartAsync(RedisKind.Redis);
         Simulator = await StartSimulatorAsync();
-        Gateway = await StartGatewayAsync(Simulator, Redis.ConnectionString);
+        // Tests that provoke model-server failures must not open the shared gateway's circuit for the others.
+        Gateway = await StartGatewayAsync(Simulator, Redis.ConnectionString, new Dictionary<string, string> { ["Backend__BreakerFailureThreshold"] = "1000" });
         SlowSimulator = await StartSimulatorAsync(timeScale: "1");
         SlowGateway = await StartGatewayAsync(SlowSimulator, cache: null);
     }
@@ -50,38 +51,10 @@ public sealed partial class GatewayFixture : IAsyncLifetime
         await Redis.DisposeAsync();
     }
 
-    public static Task<ServiceProcess> StartSimulatorAsync(string timeScale = "0") => ServiceProcess.StartAsync(
-        "Simulator",
-        ["--profile", Profile, "--time-scale", timeScale, "--seed", "0", "--enable-test-scripting", "--enable-fault-injection"],
-        new Dictionary<string, string>(),
-        "health");
+    public static Task<ServiceProcess> StartSimulatorAsync(string timeScale = "0") => SystemProcesses.StartSimulatorAsync(timeScale);
 
-    public static Task<ServiceProcess> StartGatewayAsync(ServiceProcess simulator, string? cache, IDictionary<string, string>? extra = null)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__model"] = $"Endpoint={simulator.BaseAddress};Model={Model}",
-            ["Gateway__Profile"] = Profile,
-            ["Backend__RetryDelay"] = "00:00:00.050",
-            ["Backend__ForwardHeaders__0"] = "X-Sim-Completion",
-            ["Backend__ForwardHeaders__1"] = "X-Sim-Fail-Status",
-            ["Backend__ForwardHeaders__2"] = "X-Sim-Drop-After-Tokens",
-            ["Backend__ForwardHeaders__3"] = "X-Sim-Delay-Ms",
-            ["Backend__ForwardHeaders__4"] = "X-Sim-Fail-After-Tokens",
-            ["PromptCache__OperationTimeout"] = "00:00:00.200",
-        };
-        if (cache is not null)
-        {
-            environment["ConnectionStrings__cache"] = cache;
-        }
-
-        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
-        {
-            environment[key] = value;
-        }
-
-        return ServiceProcess.StartAsync("ApiService", [], environment, "alive");
-    }
+    public static Task<ServiceProcess> StartGatewayAsync(ServiceProcess simulator, string? cache, IDictionary<string, string>? extra = null) =>
+        SystemProcesses.StartGatewayAsync(simulator, cache, extra);
 
     /// <summary>An official OpenAI SDK client pointed at the gateway, adding <paramref name="headers"/> to every request.</summary>
     public ChatClient ChatClient(params (string Name, string Value)[] headers) => ChatClient(Gateway, "unused", headers);

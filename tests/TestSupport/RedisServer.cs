@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Aspire70B.ApiService.Tests.Infrastructure;
+namespace Aspire70B.TestSupport;
 
 /// <summary>Which Redis-compatible server a test runs against.</summary>
 public enum RedisKind
@@ -133,7 +133,7 @@ public sealed class RedisServer : IAsyncDisposable
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
 
-    internal static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Aspire70B.sln")))

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Aspire70B.ApiService.Tests.Infrastructure;
+namespace Aspire70B.TestSupport;
 
 /// <summary>
 /// One of the solution's services (the Simulator, the gateway) started from its build output as a real process on
