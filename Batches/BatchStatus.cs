@@ -10,6 +10,9 @@ namespace Aspire70B.Batches;
 /// <param name="ExpiresAt">When the batch's data is dropped, Unix seconds.</param>
 public sealed record BatchStatus(string Id, string Status, int Total, int Completed, int Failed, long CreatedAt, long ExpiresAt)
 {
+    /// <summary>Who submitted the batch (the API key's name); only they may see it.</summary>
+    public string? Owner { get; init; }
+
     /// <summary>Whether every request has a result.</summary>
     public bool Finished => Completed + Failed >= Total;
 }

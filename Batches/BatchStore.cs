@@ -34,7 +34,8 @@ public sealed class BatchStore
     /// <summary>Stores a batch and queues its requests, in one transaction.</summary>
     /// <param name="batchId">A new, unique id (it must not contain control characters).</param>
     /// <param name="requests">custom_id → request body, in submission order; custom_ids are unique.</param>
-    public async Task<BatchStatus> CreateAsync(string batchId, IReadOnlyList<KeyValuePair<string, string>> requests)
+    /// <param name="owner">Who submits it; only they may see it.</param>
+    public async Task<BatchStatus> CreateAsync(string batchId, IReadOnlyList<KeyValuePair<string, string>> requests, string? owner = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(batchId);
         ArgumentNullException.ThrowIfNull(requests);
@@ -45,7 +46,7 @@ public sealed class BatchStore
 
         var now = _time.GetUtcNow();
         var expires = now + _options.Retention;
-        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds());
+        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds()) { Owner = owner };
         var tx = _db.CreateTransaction();
         tx.AddCondition(Condition.KeyNotExists(_keys.Batch(batchId)));
         _ = tx.HashSetAsync(_keys.Batch(batchId),
@@ -56,6 +57,7 @@ public sealed class BatchStore
             new HashEntry("failed", 0),
             new HashEntry("created_at", status.CreatedAt),
             new HashEntry("expires_at", status.ExpiresAt),
+            new HashEntry("owner", owner ?? ""),
         ]);
         if (requests.Count > 0)
         {
@@ -94,7 +96,10 @@ public sealed class BatchStore
             (int)map["completed"],
             (int)map["failed"],
             (long)map["created_at"],
-            (long)map["expires_at"]);
+            (long)map["expires_at"])
+        {
+            Owner = map.TryGetValue("owner", out var owner) && !owner.IsNullOrEmpty ? (string?)owner : null,
+        };
     }
 
     /// <summary>Stops a batch: items not yet started are dropped when a worker leases them; running ones finish.</summary>
