@@ -33,7 +33,24 @@ public sealed class ServiceProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>{project}/bin/{configuration}/net10.0/Aspire70B.{project}.dll</c> and waits for <paramref name="healthPath"/>.</summary>
-    public static async Task<ServiceProcess> StartAsync(string project, IEnumerable<string> args, IDictionary<string, string> environment, string healthPath)
+    public static async Task<ServiceProcess> StartAsync(string project, IEnumerable<string> args, IDictionary<string, string> environment, string healthPath) =>
+        await StartAsync(project, args, environment, healthPath, readyLine: null);
+
+    /// <summary>Starts a service without HTTP (the Worker), ready once its output shows <paramref name="readyLine"/>.</summary>
+    public static Task<ServiceProcess> StartUntilOutputAsync(string project, IEnumerable<string> args, IDictionary<string, string> environment, string readyLine) =>
+        StartAsync(project, args, environment, healthPath: null, readyLine);
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<ServiceProcess> StartAsync(string project, IEnumerable<string> args, IDictionary<string, string> environment, string? healthPath, string? readyLine)
     {
         var port = FreePort();
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
@@ -77,6 +94,17 @@ public sealed class ServiceProcess : IAsyncDisposable
             if (service.HasExited)
             {
                 throw new InvalidOperationException($"{project} exited while starting:\n{service.Output}");
+            }
+
+            if (readyLine is not null)
+            {
+                if (service.Output.Contains(readyLine, StringComparison.Ordinal))
+                {
+                    return service;
+                }
+
+                await Task.Delay(100);
+                continue;
             }
 
             try

@@ -1,0 +1,103 @@
+using Aspire70B.Batches;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Aspire70B.Worker.BatchProcessing;
+
+/// <summary>
+/// Takes batch items from Redis and runs them, a bounded number at a time, while a reaper returns the items of
+/// workers that died. An item interrupted by shutdown is not completed: its lease runs out and it runs again
+/// (at least once), and the store keeps only its first result (exactly once visible).
+/// </summary>
+public sealed partial class BatchWorkerService(
+    IConfiguration configuration,
+    BatchItemExecutor executor,
+    IOptions<BatchWorkerOptions> options,
+    IOptions<BatchQueueOptions> queueOptions,
+    TimeProvider time,
+    ILogger<BatchWorkerService> logger) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (configuration.GetConnectionString("cache") is not { Length: > 0 } redis)
+        {
+            LogDisabled(logger);
+            return;
+        }
+
+        using var connection = await ConnectionMultiplexer.ConnectAsync($"{redis},abortConnect=false,connectTimeout=2000,syncTimeout=2000");
+        var store = new BatchStore(connection.GetDatabase(), queueOptions.Value, time);
+        var concurrency = options.Value.Concurrency;
+        LogStarted(logger, concurrency);
+        var loops = Enumerable.Range(0, concurrency).Select(_ => RunAsync(store, stoppingToken)).ToList();
+        loops.Add(ReapAsync(store, stoppingToken));
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: unfinished items go back to the queue when their leases run out.
+        }
+    }
+
+    private async Task RunAsync(BatchStore store, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            WorkLease? lease;
+            try
+            {
+                lease = await store.LeaseAsync(stoppingToken);
+            }
+            catch (RedisException e)
+            {
+                LogRedisFailed(logger, e.Message);
+                lease = null;
+            }
+
+            if (lease is null)
+            {
+                await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+                continue;
+            }
+
+            var result = await executor.ExecuteAsync(lease, () => store.RenewAsync(lease), stoppingToken);
+            await store.CompleteAsync(lease, result.Json, result.Succeeded);
+        }
+    }
+
+    private async Task ReapAsync(BatchStore store, CancellationToken stoppingToken)
+    {
+        var interval = queueOptions.Value.LeaseDuration / 4;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(interval, time, stoppingToken);
+            try
+            {
+                var returned = await store.ReapAsync();
+                if (returned > 0)
+                {
+                    LogReaped(logger, returned);
+                }
+            }
+            catch (RedisException e)
+            {
+                LogRedisFailed(logger, e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Batch worker running {Concurrency} items at a time")]
+    private static partial void LogStarted(ILogger logger, int concurrency);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Batch worker disabled: ConnectionStrings:cache is not set")]
+    private static partial void LogDisabled(ILogger logger);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Returned {Count} items whose leases ran out to the queue")]
+    private static partial void LogReaped(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Batch store (Redis) failed: {Reason}")]
+    private static partial void LogRedisFailed(ILogger logger, string reason);
+}
