@@ -11,6 +11,7 @@ namespace Aspire70B.Worker.BatchProcessing;
 /// </summary>
 public sealed partial class BatchWorkerService(
     IConfiguration configuration,
+    IHttpClientFactory httpClientFactory,
     BatchItemExecutor executor,
     IOptions<BatchWorkerOptions> options,
     IOptions<BatchQueueOptions> queueOptions,
@@ -28,7 +29,7 @@ public sealed partial class BatchWorkerService(
 
         using var connection = await ConnectionMultiplexer.ConnectAsync($"{redis},abortConnect=false,connectTimeout=2000,syncTimeout=2000");
         var store = new BatchStore(connection.GetDatabase(), queueOptions.Value, time);
-        var concurrency = options.Value.Concurrency;
+        var concurrency = await ConcurrencyAsync(stoppingToken);
         LogStarted(logger, concurrency);
         var loops = Enumerable.Range(0, concurrency).Select(_ => RunAsync(store, stoppingToken)).ToList();
         loops.Add(ReapAsync(store, stoppingToken));
@@ -39,6 +40,27 @@ public sealed partial class BatchWorkerService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: unfinished items go back to the queue when their leases run out.
+        }
+    }
+
+    /// <summary>The configured concurrency, capped at the deployment's sequence limit when the gateway reports its plan.</summary>
+    private async Task<int> ConcurrencyAsync(CancellationToken cancellationToken)
+    {
+        var configured = options.Value.Concurrency;
+        try
+        {
+            using var http = httpClientFactory.CreateClient(KeepWarm.KeepWarmService.HttpClientName);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            using var deployment = System.Text.Json.JsonDocument.Parse(
+                await http.GetStringAsync(new Uri("v1/deployment", UriKind.Relative), timeout.Token));
+            var seqs = deployment.RootElement.GetProperty("plan").GetProperty("maxNumSeqs").GetInt32();
+            return Math.Max(1, Math.Min(configured, seqs));
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogNoPlan(logger, e.Message);
+            return configured;
         }
     }
 
@@ -97,6 +119,9 @@ public sealed partial class BatchWorkerService(
 
     [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Returned {Count} items whose leases ran out to the queue")]
     private static partial void LogReaped(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "The gateway's deployment plan is not available ({Reason}); using the configured concurrency")]
+    private static partial void LogNoPlan(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Batch store (Redis) failed: {Reason}")]
     private static partial void LogRedisFailed(ILogger logger, string reason);

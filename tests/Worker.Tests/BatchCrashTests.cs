@@ -87,3 +87,52 @@ public sealed class BatchCrashTests
         }
     }
 }
+
+/// <summary>Items that fail are recorded as failed; the batch still completes.</summary>
+public sealed class BatchItemFailureTests
+{
+    [Fact]
+    public async Task ABadItemIsRecordedAsFailedWithItsErrorAndTheRestComplete()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await using var redis = await RedisServer.StartAsync(RedisKind.Redis);
+        await using var simulator = await SystemProcesses.StartSimulatorAsync();
+        await using var gateway = await SystemProcesses.StartGatewayAsync(simulator, redis.ConnectionString);
+        const string Input = """
+            {"custom_id":"good-1","body":{"messages":[{"role":"user","content":"a"}],"max_tokens":2}}
+            {"custom_id":"bad","body":{"messages":[{"role":"user","content":"b"}],"temperature":-1}}
+            {"custom_id":"good-2","body":{"messages":[{"role":"user","content":"c"}],"max_tokens":2}}
+            """;
+        using var submitted = await http.PostAsync(new Uri(gateway.BaseAddress, "v1/batches"), new StringContent(Input, Encoding.UTF8, "application/jsonl"));
+        var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        await using var worker = await ServiceProcess.StartUntilOutputAsync("Worker", [], new Dictionary<string, string>
+        {
+            ["ConnectionStrings__cache"] = redis.ConnectionString,
+            ["services__apiservice__http__0"] = gateway.BaseAddress.ToString(),
+            ["BatchWorker__PollInterval"] = "00:00:00.100",
+            ["BatchWorker__Concurrency"] = "100",
+        }, "Batch worker running");
+
+        JsonElement status;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
+        {
+            await Task.Delay(100);
+            status = JsonDocument.Parse(await http.GetStringAsync(new Uri(gateway.BaseAddress, $"v1/batches/{id}"))).RootElement.Clone();
+        }
+        while (status.GetProperty("status").GetString() != "completed" && DateTime.UtcNow < deadline);
+
+        var lines = (await http.GetStringAsync(new Uri(gateway.BaseAddress, $"v1/batches/{id}/output"))).TrimEnd('\n').Split('\n')
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(2, status.GetProperty("request_counts").GetProperty("completed").GetInt32());
+        Assert.Equal(1, status.GetProperty("request_counts").GetProperty("failed").GetInt32());
+        Assert.Equal(["good-1", "bad", "good-2"], lines.Select(l => l.GetProperty("custom_id").GetString()));
+        var bad = lines[1].GetProperty("response");
+        Assert.Equal(400, bad.GetProperty("status_code").GetInt32());
+        Assert.Equal("temperature must be non-negative, got -1.", bad.GetProperty("body").GetProperty("error").GetProperty("message").GetString());
+        // 100 configured, capped at the profile's 32 sequences (awq-int4-a100's max_num_seqs).
+        Assert.Contains("Batch worker running 32 items at a time", worker.Output, StringComparison.Ordinal);
+    }
+}
