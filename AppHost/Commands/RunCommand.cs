@@ -12,7 +12,7 @@ internal static class RunCommand
     {
         var profile = new Option<string>("--profile") { HelpName = "name", DefaultValueFactory = _ => DeploymentProfiles.Default.Name, Description = "The deployment profile (see 'profiles')." };
         var backend = new Option<ModelBackend>("--backend") { DefaultValueFactory = _ => ModelBackend.Simulator, Description = "The model server: simulator (no GPU), vllm (this machine's GPUs), external (--model-endpoint)." };
-        var endpoint = new Option<Uri?>("--model-endpoint") { HelpName = "url", Description = "With --backend external: the vLLM-compatible server, e.g. http://gpu-box:8000." };
+        var endpoint = new Option<string?>("--model-endpoint") { HelpName = "url", Description = "With --backend external: the vLLM-compatible server, e.g. http://gpu-box:8000." };
         var key = new Option<string?>("--model-key") { HelpName = "key", Description = "The model server's API key (VLLM_API_KEY for vllm and the simulator)." };
         var timeScale = new Option<double>("--time-scale") { HelpName = "f", DefaultValueFactory = _ => 1.0, Description = "With the simulator: multiplies every simulated delay (0 = as fast as possible)." };
         var endpointsFile = new Option<FileInfo?>("--endpoints-file") { HelpName = "path", Description = "Once ready, write a JSON object of resource name → URL here (removed at stop)." };
@@ -46,14 +46,17 @@ internal static class RunCommand
 }
 
 /// <summary>The root command's options, as given.</summary>
-internal sealed record RunRequest(string Profile, ModelBackend Backend, Uri? ModelEndpoint, string? ModelKey, double TimeScale,
+internal sealed record RunRequest(string Profile, ModelBackend Backend, string? ModelEndpoint, string? ModelKey, double TimeScale,
     string? EndpointsFile, string? StateFile, int? ApiPort)
 {
+    /// <summary>The model endpoint, when it is an absolute URL.</summary>
+    public Uri? ModelEndpointUri => Uri.TryCreate(ModelEndpoint, UriKind.Absolute, out var uri) ? uri : null;
+
     /// <summary>A usage problem (exit code 2), or null.</summary>
     public string? Validate() => this switch
     {
         { Backend: ModelBackend.External, ModelEndpoint: null } => "--backend external needs --model-endpoint URL.",
-        { ModelEndpoint: { } e } when !e.IsAbsoluteUri || (e.Scheme != Uri.UriSchemeHttp && e.Scheme != Uri.UriSchemeHttps) =>
+        { ModelEndpoint: { } e } when ModelEndpointUri is not { Scheme: "http" or "https" } =>
             $"--model-endpoint must be an absolute http(s) URL, got '{e}'.",
         { ModelEndpoint: not null, Backend: not ModelBackend.External } => "--model-endpoint goes with --backend external.",
         { TimeScale: < 0 or double.NaN or double.PositiveInfinity } => string.Create(CultureInfo.InvariantCulture, $"--time-scale must be 0 or more, got {TimeScale}."),

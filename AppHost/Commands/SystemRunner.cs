@@ -65,7 +65,7 @@ internal sealed class SystemRunner(CliContext context)
             return ExitCodes.Failure;
         }
 
-        var settings = new SystemSettings(cache, new ModelServerSpec(request.Backend, profile, request.TimeScale, request.ModelEndpoint, request.ModelKey, vllm), request.ApiPort);
+        var settings = new SystemSettings(cache, new ModelServerSpec(request.Backend, profile, request.TimeScale, request.ModelEndpointUri, request.ModelKey, vllm), request.ApiPort);
         var app = SystemMap.Build(new DistributedApplicationBuilder(paths, console), settings);
         PassThroughEnvironment(app);
 
@@ -74,8 +74,10 @@ internal sealed class SystemRunner(CliContext context)
         {
             return await app.RunAsync(async ready =>
             {
-                await files.WriteAsync(ready, stopping.Token);
+                // The summary first: whoever waits for the files may read the output next.
                 StartupReport.WriteSummary(context.Out, ready, profile, plan, request.Backend);
+                await context.Out.FlushAsync(stopping.Token);
+                await files.WriteAsync(ready, stopping.Token);
             }, stopping.Token);
         }
         finally
@@ -115,6 +117,7 @@ internal sealed class SystemRunner(CliContext context)
     {
         app.SharedEnvironment["DOTNET_ENVIRONMENT"] = "Development";
         app.SharedEnvironment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        app.SharedEnvironment["Logging__Console__FormatterName"] = "simple";
         app.SharedEnvironment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         foreach (var name in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS" })
         {

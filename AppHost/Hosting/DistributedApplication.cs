@@ -235,9 +235,8 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
     }
 
     private string Describe(ProcessLaunch launch) =>
-        string.Join(' ', new[] { launch.FileName }.Concat(launch.Arguments).Select(a => Path.IsPathRooted(a) && a.StartsWith(paths.RepositoryRoot, StringComparison.Ordinal)
-            ? Path.GetRelativePath(paths.RepositoryRoot, a)
-            : a));
+        Serving.Vllm.VllmLaunch.ToShellCommand(new[] { launch.FileName }.Concat(launch.Arguments)
+            .Select(a => Path.IsPathRooted(a) && a.StartsWith(paths.RepositoryRoot, StringComparison.Ordinal) ? Path.GetRelativePath(paths.RepositoryRoot, a) : a));
 
     private static string DescribeCheck(IReadinessCheck check) => check switch
     {

@@ -16,7 +16,8 @@ internal sealed class DistributedApplicationBuilder(HostPaths paths, ResourceCon
     public ResourceBuilder AddProject(string name, string project, int? port = null, bool http = true)
     {
         var resource = Add(name);
-        resource.Launch = new ProcessLaunch(Paths.Dotnet, [Paths.ServiceAssembly(project)], Paths.RepositoryRoot);
+        // The working directory is the build output, so the service finds its appsettings.json as under 'dotnet run'.
+        resource.Launch = new ProcessLaunch(Paths.Dotnet, [Paths.ServiceAssembly(project)], Path.GetDirectoryName(Paths.ServiceAssembly(project)));
         resource.Source = Path.GetRelativePath(Paths.RepositoryRoot, Path.GetDirectoryName(Paths.ServiceAssembly(project))!);
         resource.Environment["OTEL_SERVICE_NAME"] = name;
         if (http)
