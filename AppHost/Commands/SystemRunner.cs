@@ -51,6 +51,20 @@ internal sealed class SystemRunner(CliContext context)
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var signals = SignalHandlers.Register(stopping);
         var console = new ResourceConsole(context.Out, ResourceConsole.ColorWanted(context.Out));
+        try
+        {
+            return await StartAsync(request, profile, plan, vllm, paths, console, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            console.Info("Stopped before start-up finished.");
+            return ExitCodes.Success;
+        }
+    }
+
+    private async Task<int> StartAsync(RunRequest request, DeploymentProfile profile, DeploymentPlan plan, VllmRuntime? vllm,
+        HostPaths paths, ResourceConsole console, CancellationTokenSource stopping)
+    {
         if (!await ServiceBuild.EnsureBuiltAsync(paths, ["Simulator", "ApiService", "Worker"], console, stopping.Token))
         {
             return ExitCodes.Failure;
