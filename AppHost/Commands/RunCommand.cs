@@ -17,8 +17,9 @@ internal static class RunCommand
         var timeScale = new Option<double>("--time-scale") { HelpName = "f", DefaultValueFactory = _ => 1.0, Description = "With the simulator: multiplies every simulated delay (0 = as fast as possible)." };
         var endpointsFile = new Option<FileInfo?>("--endpoints-file") { HelpName = "path", Description = "Once ready, write a JSON object of resource name → URL here (removed at stop)." };
         var stateFile = new Option<FileInfo?>("--state-file") { HelpName = "path", Description = "Once ready, write each resource's state, endpoint and process id here (removed at stop)." };
+        var vllm = new Option<string?>("--vllm") { HelpName = "path", Description = "With --backend vllm: the vllm executable of a Python environment (e.g. .venv/bin/vllm); default: vllm on PATH, else the container." };
         var port = new Option<int?>("--port") { HelpName = "n", Description = "ApiService's port (default: a free one)." };
-        foreach (var option in new Option[] { profile, backend, endpoint, key, timeScale, endpointsFile, stateFile, port })
+        foreach (var option in new Option[] { profile, backend, endpoint, key, timeScale, vllm, endpointsFile, stateFile, port })
         {
             root.Options.Add(option);
         }
@@ -31,6 +32,7 @@ internal static class RunCommand
                 parse.GetValue(endpoint),
                 parse.GetValue(key),
                 parse.GetValue(timeScale),
+                parse.GetValue(vllm),
                 parse.GetValue(endpointsFile)?.FullName,
                 parse.GetValue(stateFile)?.FullName,
                 parse.GetValue(port));
@@ -47,7 +49,7 @@ internal static class RunCommand
 
 /// <summary>The root command's options, as given.</summary>
 internal sealed record RunRequest(string Profile, ModelBackend Backend, string? ModelEndpoint, string? ModelKey, double TimeScale,
-    string? EndpointsFile, string? StateFile, int? ApiPort)
+    string? VllmExecutable, string? EndpointsFile, string? StateFile, int? ApiPort)
 {
     /// <summary>The model endpoint, when it is an absolute URL.</summary>
     public Uri? ModelEndpointUri => Uri.TryCreate(ModelEndpoint, UriKind.Absolute, out var uri) ? uri : null;
@@ -59,6 +61,7 @@ internal sealed record RunRequest(string Profile, ModelBackend Backend, string? 
         { ModelEndpoint: { } e } when ModelEndpointUri is not { Scheme: "http" or "https" } =>
             $"--model-endpoint must be an absolute http(s) URL, got '{e}'.",
         { ModelEndpoint: not null, Backend: not ModelBackend.External } => "--model-endpoint goes with --backend external.",
+        { VllmExecutable: not null, Backend: not ModelBackend.Vllm } => "--vllm goes with --backend vllm.",
         { TimeScale: < 0 or double.NaN or double.PositiveInfinity } => string.Create(CultureInfo.InvariantCulture, $"--time-scale must be 0 or more, got {TimeScale}."),
         { ApiPort: < 1 or > 65535 } => $"--port must be between 1 and 65535, got {ApiPort}.",
         _ => null,

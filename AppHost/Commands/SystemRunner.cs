@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Aspire70B.AppHost.Cache;
 using Aspire70B.AppHost.Hosting;
 using Aspire70B.AppHost.Model;
@@ -116,6 +114,13 @@ internal sealed class SystemRunner(CliContext context)
             return (plan, null, refusals);
         }
 
+        if (request.VllmExecutable is { } configured)
+        {
+            return File.Exists(configured)
+                ? (plan, new VllmRuntime(Path.GetFullPath(configured), Docker: false), [])
+                : (plan, null, [$"--vllm {configured}: no such file."]);
+        }
+
         if (HostPaths.FindOnPath("vllm") is { } vllm)
         {
             return (plan, new VllmRuntime(vllm, Docker: false), []);
@@ -123,7 +128,7 @@ internal sealed class SystemRunner(CliContext context)
 
         return HostPaths.FindOnPath("docker") is not null && await DockerProbe.AnswersAsync(cancellationToken)
             ? (plan, new VllmRuntime(null, Docker: true), [])
-            : (plan, null, ["Neither 'vllm' is on PATH nor does a Docker engine answer: install vLLM (pip install vllm==0.11.0) or start Docker."]);
+            : (plan, null, ["Neither 'vllm' is on PATH (or given with --vllm) nor does a Docker engine answer: install vLLM (pip install vllm==0.11.0) or start Docker."]);
     }
 
     /// <summary>Aspire's run-mode environment, and the OTLP exporter settings of the AppHost's own environment.</summary>
@@ -144,110 +149,6 @@ internal sealed class SystemRunner(CliContext context)
         foreach (var resource in app.Resources)
         {
             resource.Environment.TryAdd("OTEL_RESOURCE_ATTRIBUTES", $"service.instance.id={resource.Name}-{Environment.ProcessId}");
-        }
-    }
-}
-
-/// <summary>SIGINT (Ctrl+C), SIGTERM and SIGQUIT cancel the run instead of ending the process, so children are stopped first.</summary>
-internal sealed class SignalHandlers : IDisposable
-{
-    private readonly List<PosixSignalRegistration> _registrations = [];
-
-    public static SignalHandlers Register(CancellationTokenSource stopping)
-    {
-        var handlers = new SignalHandlers();
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT })
-        {
-            handlers._registrations.Add(PosixSignalRegistration.Create(signal, signalContext =>
-            {
-                signalContext.Cancel = true;
-                stopping.Cancel();
-            }));
-        }
-
-        return handlers;
-    }
-
-    public void Dispose()
-    {
-        foreach (var registration in _registrations)
-        {
-            registration.Dispose();
-        }
-    }
-}
-
-/// <summary>Builds services that have no build output yet, and restores the repository's dotnet tools (Garnet).</summary>
-internal static class ServiceBuild
-{
-    public static async Task<bool> EnsureBuiltAsync(HostPaths paths, IReadOnlyList<string> projects, ResourceConsole console, CancellationToken cancellationToken)
-    {
-        var missing = projects.Where(p => !File.Exists(paths.ServiceAssembly(p))).ToList();
-        if (missing.Count == 0)
-        {
-            console.Info($"Services from their build output (bin/{paths.Configuration}/net10.0; 'dotnet run --project AppHost' builds them first).");
-            return true;
-        }
-
-        foreach (var project in missing)
-        {
-            console.Info($"Building {project} ({paths.Configuration}): it has no build output yet…");
-            if (!await RunAsync(paths, ["build", Path.Combine(paths.RepositoryRoot, project, $"{project}.csproj"), "-c", paths.Configuration, "-nologo", "-v", "q"], console, cancellationToken))
-            {
-                console.Info($"Building {project} failed; see the output above.");
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    public static async Task<bool> RestoreToolsAsync(HostPaths paths, ResourceConsole console, CancellationToken cancellationToken)
-    {
-        console.Info("Restoring the repository's dotnet tools (dotnet tool restore) for Garnet…");
-        if (await RunAsync(paths, ["tool", "restore"], console, cancellationToken))
-        {
-            return true;
-        }
-
-        console.Info("dotnet tool restore failed; install redis-server, or set ConnectionStrings__cache to a running Redis.");
-        return false;
-    }
-
-    private static async Task<bool> RunAsync(HostPaths paths, IReadOnlyList<string> arguments, ResourceConsole console, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(paths.Dotnet, arguments)
-        {
-            WorkingDirectory = paths.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var output = Pump(process.StandardOutput);
-        var error = Pump(process.StandardError);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        await Task.WhenAll(output, error);
-        return process.ExitCode == 0;
-
-        async Task Pump(StreamReader reader)
-        {
-            while (await reader.ReadLineAsync(CancellationToken.None) is { } line)
-            {
-                if (line.Length > 0)
-                {
-                    console.Line("dotnet", line);
-                }
-            }
         }
     }
 }

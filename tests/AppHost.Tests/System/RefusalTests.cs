@@ -28,6 +28,8 @@ public sealed class RefusalTests
     [InlineData(new[] { "--model-endpoint", "http://gpu-box:8000" }, "--model-endpoint goes with --backend external.")]
     [InlineData(new[] { "--backend", "external", "--model-endpoint", "ftp://gpu-box" }, "--model-endpoint must be an absolute http(s) URL, got 'ftp://gpu-box'.")]
     [InlineData(new[] { "--time-scale", "-1" }, "--time-scale must be 0 or more, got -1.")]
+    [InlineData(new[] { "--vllm", "/opt/venv/bin/vllm" }, "--vllm goes with --backend vllm.")]
+    [InlineData(new[] { "--port", "70000" }, "--port must be between 1 and 65535, got 70000.")]
     public void UsageErrorsExitWith2AndSayWhatIsWrong(string[] args, string message)
     {
         var result = CliRunner.Run(args);

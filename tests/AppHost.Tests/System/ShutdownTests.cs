@@ -7,6 +7,7 @@ public sealed class ShutdownTests
     public async Task WithoutRedisServerGarnetServesTheCacheAndSigtermLeavesNoProcessBehind()
     {
         var path = Directory.CreateTempSubdirectory("aspire70b-path-").FullName;
+        IReadOnlyList<int> tree = [];
         try
         {
             // PATH with dotnet alone: no redis-server, no docker, no setsid.
@@ -20,7 +21,7 @@ public sealed class ShutdownTests
                 appHost.Output.Split('\n'));
             var children = appHost.ResourcePids();
             Assert.Equal(["apiservice", "cache", "model", "worker"], children.Keys.Order(StringComparer.Ordinal));
-            var tree = appHost.Descendants();
+            tree = appHost.Descendants();
             Assert.All(children.Values, pid => Assert.Contains(pid, tree));
 
             await appHost.SignalAsync("TERM");
@@ -38,6 +39,12 @@ public sealed class ShutdownTests
         }
         finally
         {
+            // Whatever survived a failed assertion is no longer the AppHost's descendant: end it by its pid.
+            foreach (var pid in tree.Where(ProcessTree.IsAlive))
+            {
+                ProcessTree.Kill(pid);
+            }
+
             Directory.Delete(path, recursive: true);
         }
     }
