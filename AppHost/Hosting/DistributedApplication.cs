@@ -129,7 +129,7 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         }
         else
         {
-            console.Info($"Connecting to {resource.Name}: {resource.Endpoint} ({resource.Source})");
+            console.Info($"Connecting to {resource.Name}: {resource.Endpoint?.ToString().TrimEnd('/')} ({resource.Source})");
         }
 
         var clock = Stopwatch.StartNew();
