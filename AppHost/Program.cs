@@ -1,3 +1,3 @@
 using Aspire70B.AppHost.Commands;
 
-return CliApp.Run(args, CliContext.FromConsole());
+return await CliApp.RunAsync(args, CliContext.FromConsole());

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Aspire70B.AppHost.Commands;
 
-/// <summary>The AppHost command line: the system runner and its subcommands.</summary>
+/// <summary>The AppHost command line: the system runner (the root command) and its subcommands.</summary>
 internal static class CliApp
 {
     public static RootCommand CreateRootCommand(CliContext context)
@@ -13,19 +13,7 @@ internal static class CliApp
             ProfilesCommand.Create(context),
             RenderCommand.Create(context),
         };
-        root.SetAction(_ =>
-        {
-            // Orchestration (Redis, model server, ApiService, Worker) is the AppHost issue's work; until it lands the
-            // bare command says so plainly instead of pretending to start anything.
-            context.Out.WriteLine("Aspire70B AppHost. Starting the whole system is not available yet; these commands are:");
-            foreach (var command in root.Subcommands)
-            {
-                context.Out.WriteLine($"  {command.Name,-10} {command.Description}");
-            }
-
-            context.Out.WriteLine("Run 'dotnet run --project AppHost -- COMMAND --help' for a command's options.");
-            return ExitCodes.Success;
-        });
+        RunCommand.Configure(root, context);
         return root;
     }
 
@@ -44,6 +32,29 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
-        return parseResult.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error });
+        return parseResult.Invoke(Invocation(context));
     }
+
+    /// <summary>As <see cref="Run"/>, for the program itself: the system runner is asynchronous.</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context)
+    {
+        var parseResult = CreateRootCommand(context).Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                await context.Error.WriteLineAsync(error.Message);
+            }
+
+            await context.Error.WriteLineAsync("Run with --help for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parseResult.InvokeAsync(Invocation(context));
+    }
+
+    // The system runner handles SIGINT/SIGTERM itself (children are stopped first), so System.CommandLine's own
+    // termination handling, which would end the process after a fixed timeout, is off.
+    private static InvocationConfiguration Invocation(CliContext context) =>
+        new() { Output = context.Out, Error = context.Error, ProcessTerminationTimeout = null };
 }

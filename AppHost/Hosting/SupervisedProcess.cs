@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Aspire70B.AppHost.Hosting;
+
+/// <summary>
+/// A started child process: its output pumped line by line to the console with the resource's prefix, the last lines
+/// kept for an exit report, and a stop that asks first (SIGTERM) and kills the whole tree after a grace period.
+/// On Linux a child runs in its own session (<c>setsid</c>, which keeps the PID), so a terminal's Ctrl+C reaches
+/// only the AppHost, which then stops the children itself, in reverse order.
+/// </summary>
+internal sealed partial class SupervisedProcess : IAsyncDisposable
+{
+    private const int Sigterm = 15;
+    private const int TailLines = 20;
+    private readonly Process _process;
+    private readonly Queue<string> _tail = new();
+    private readonly Lock _gate = new();
+
+    private SupervisedProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Completes when the process has exited and its output has been read to the end.</summary>
+    public Task Exited { get; private set; } = Task.CompletedTask;
+
+    public static SupervisedProcess Start(string name, ProcessLaunch launch, IReadOnlyDictionary<string, string> environment, ResourceConsole console, string? setsid)
+    {
+        var start = new ProcessStartInfo(setsid ?? launch.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = launch.WorkingDirectory ?? System.Environment.CurrentDirectory,
+        };
+        if (setsid is not null)
+        {
+            start.ArgumentList.Add(launch.FileName);
+        }
+
+        foreach (var argument in launch.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{launch.FileName} did not start.");
+        process.StandardInput.Close();
+        var supervised = new SupervisedProcess(process);
+        var stdout = supervised.PumpAsync(name, process.StandardOutput, console);
+        var stderr = supervised.PumpAsync(name, process.StandardError, console);
+        supervised.Exited = Task.WhenAll(process.WaitForExitAsync(), stdout, stderr);
+        return supervised;
+    }
+
+    /// <summary>The last lines the process wrote, for a report when it exits unexpectedly.</summary>
+    public IReadOnlyList<string> Tail()
+    {
+        lock (_gate)
+        {
+            return [.. _tail];
+        }
+    }
+
+    /// <summary>SIGTERM, then after <paramref name="grace"/> a kill of the process and every descendant.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            await Exited;
+            return;
+        }
+
+        if (OperatingSystem.IsWindows() || Kill(_process.Id, Sigterm) != 0)
+        {
+            KillTree();
+        }
+
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            KillTree();
+        }
+
+        await Exited;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            KillTree();
+            await Exited;
+        }
+
+        _process.Dispose();
+    }
+
+    private void KillTree()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
+        }
+    }
+
+    private async Task PumpAsync(string name, StreamReader reader, ResourceConsole console)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_gate)
+            {
+                _tail.Enqueue(line);
+                if (_tail.Count > TailLines)
+                {
+                    _tail.Dequeue();
+                }
+            }
+
+            console.Line(name, line);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

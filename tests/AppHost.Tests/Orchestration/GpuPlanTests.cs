@@ -1,0 +1,67 @@
+using Aspire70B.AppHost.Model;
+using Aspire70B.Serving.Profiles;
+
+namespace Aspire70B.AppHost.Tests.Orchestration;
+
+public sealed class GpuPlanTests
+{
+    [Fact]
+    public void NvidiaSmiCsvIsReadAsNameAndMemory()
+    {
+        var gpus = GpuInventory.Parse("NVIDIA A100-SXM4-80GB, 81920 MiB\nNVIDIA H100 80GB HBM3, 81559 MiB\n\ngarbage\n");
+
+        Assert.Equal([new DetectedGpu("NVIDIA A100-SXM4-80GB", 81920), new DetectedGpu("NVIDIA H100 80GB HBM3", 81559)], gpus);
+        Assert.Equal(["--query-gpu=name,memory.total", "--format=csv,noheader"], GpuInventory.NvidiaSmiArguments);
+    }
+
+    [Fact]
+    public void AKnownCardIsPlannedWithTheCataloguesSpec()
+    {
+        var (plan, refusals) = LocalGpuPlan.Check(DeploymentProfiles.AwqInt4A100, [new DetectedGpu("NVIDIA A100-SXM4-80GB", 81920)]);
+
+        Assert.Empty(refusals);
+        Assert.NotNull(plan);
+        Assert.True(plan.Feasible);
+        Assert.Equal("A100-80GB", plan.Request.Gpu.Id);
+    }
+
+    [Fact]
+    public void TheProfileIsPlannedOnTheCardFoundHereAndRefusedWithReasonsWhenItDoesNotFit()
+    {
+        var (plan, refusals) = LocalGpuPlan.Check(DeploymentProfiles.AwqInt4A100, [new DetectedGpu("NVIDIA A100-SXM4-40GB", 40960)]);
+
+        Assert.Empty(refusals);
+        Assert.NotNull(plan);
+        Assert.False(plan.Feasible);
+        Assert.Equal("A100-40GB", plan.Request.Gpu.Id);
+        Assert.NotEmpty(plan.Reasons);
+    }
+
+    [Fact]
+    public void AnUnknownCardIsPlannedByTheMemoryItReports()
+    {
+        Assert.Equal("custom-96GiB", LocalGpuPlan.SpecFor(new DetectedGpu("NVIDIA Future GPU", 98304)).Id);
+    }
+
+    [Fact]
+    public void TooFewGpusOrNoneAreRefusedBeforePlanning()
+    {
+        var (none, noneReasons) = LocalGpuPlan.Check(DeploymentProfiles.AwqInt4A100, []);
+        var (few, fewReasons) = LocalGpuPlan.Check(DeploymentProfiles.Bf16Tp2A100, [new DetectedGpu("NVIDIA A100-SXM4-80GB", 81920)]);
+
+        Assert.Null(none);
+        Assert.Equal("No NVIDIA GPU found (nvidia-smi is missing or reports none). Use --backend simulator, or --backend external --model-endpoint URL.", Assert.Single(noneReasons));
+        Assert.Null(few);
+        Assert.Equal("Profile bf16-tp2-a100 needs 2 GPUs (tensor parallelism); this machine has 1 (NVIDIA A100-SXM4-80GB).", Assert.Single(fewReasons));
+    }
+
+    [Fact]
+    public void TheVllmBackendOnThisMachineWithoutAGpuIsRefusedBeforeAnyProcessStarts()
+    {
+        var result = CliRunner.Run("--backend", "vllm");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("Profile awq-int4-a100 is refused: nothing was started.\n  - No NVIDIA GPU found", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Out);
+    }
+}
