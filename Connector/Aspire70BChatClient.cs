@@ -58,6 +58,8 @@ internal sealed class Aspire70BChatClient : IChatClient
         await using var events = ReadEventsAsync(body, cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (await events.MoveNextAsync())
         {
+            // Events already buffered must not outlive a cancellation.
+            cancellationToken.ThrowIfCancellationRequested();
             var data = events.Current;
             if (data == "[DONE]")
             {

@@ -17,6 +17,9 @@ internal static class ChatRequestWriter
         "stop", "seed", "frequency_penalty", "presence_penalty", "response_format", "tools", "tool_choice", "n",
     };
 
+    /// <summary>Microsoft.Extensions.AI's serializer settings, without its indentation: arguments travel as compact JSON.</summary>
+    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public static byte[] Write(IEnumerable<ChatMessage> messages, ChatOptions? options, string? defaultModel, bool stream)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -95,7 +98,7 @@ internal static class ChatRequestWriter
                 }
 
                 w.WritePropertyName(key);
-                JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
+                JsonSerializer.Serialize(w, value, Compact.GetTypeInfo(typeof(object)));
             }
         }
     }
@@ -250,7 +253,7 @@ internal static class ChatRequestWriter
                 w.WriteString("type", "function");
                 w.WriteStartObject("function");
                 w.WriteString("name", call.Name);
-                w.WriteString("arguments", JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+                w.WriteString("arguments", JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), Compact.GetTypeInfo(typeof(IDictionary<string, object?>))));
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
@@ -265,8 +268,7 @@ internal static class ChatRequestWriter
     {
         null => "",
         string text => text,
-        JsonElement element => element.GetRawText(),
-        var value => JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType())),
+        var value => JsonSerializer.Serialize(value, Compact.GetTypeInfo(value.GetType())),
     };
 
     private static void WriteNumber(Utf8JsonWriter w, string name, float? value)
