@@ -42,8 +42,20 @@ internal sealed class Aspire70BChatClient : IChatClient
         using var request = CreateRequest(ChatRequestWriter.Write(messages, options, _model, stream: false));
         using var response = await SendAsync(request, cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
-        return ChatResponseReader.Read(document.RootElement);
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new Aspire70BException("The gateway's response is not a JSON chat completion.", e) { StatusCode = response.StatusCode };
+        }
+
+        using (document)
+        {
+            return ChatResponseReader.Read(document.RootElement);
+        }
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(

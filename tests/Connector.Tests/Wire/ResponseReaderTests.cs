@@ -89,3 +89,50 @@ public sealed class ResponseReaderTests
         Assert.Equal(["{\"a\":1}", "line1\nline2", "[DONE]"], events);
     }
 }
+
+/// <summary>What the client makes of answers that are not the gateway's, served by a handler instead of a network.</summary>
+public sealed class MalformedAnswerTests
+{
+    private static IChatClient Client(string body, string mediaType) => Aspire70BChatClientFactory.Create(
+        new Aspire70BChatClientOptions { Endpoint = new Uri("http://127.0.0.1:9/") },
+        new HttpClient(new FixedAnswer(body, mediaType)));
+
+    [Fact]
+    public async Task A200ThatIsNotJsonIsAGatewayFailure()
+    {
+        using var client = Client("<html>proxy</html>", "text/html");
+
+        var error = await Assert.ThrowsAsync<Aspire70BException>(() => client.GetResponseAsync("Hi"));
+
+        Assert.Equal("The gateway's response is not a JSON chat completion.", error.Message);
+        Assert.Equal(System.Net.HttpStatusCode.OK, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task AStreamThatEndsWithoutDoneIsAnErrorAfterItsText()
+    {
+        using var client = Client(
+            "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n",
+            "text/event-stream");
+        var text = new System.Text.StringBuilder();
+
+        var error = await Assert.ThrowsAsync<Aspire70BException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync("Hi"))
+            {
+                text.Append(update.Text);
+            }
+        });
+
+        Assert.Equal("Hel", text.ToString());
+        Assert.Equal("The gateway's stream ended without [DONE]: the answer is incomplete.", error.Message);
+        Assert.True(error.MidStream);
+    }
+
+    private sealed class FixedAnswer(string body, string mediaType) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(body, System.Text.Encoding.UTF8, mediaType) });
+    }
+}
