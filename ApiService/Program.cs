@@ -17,7 +17,8 @@ app.MapGroup("/v1")
     .RequireAuthorization()
     .RequireRateLimiting(RateLimitOptions.PolicyName)
     .MapChatApi()
-    .MapDeploymentApi();
+    .MapDeploymentApi()
+    .MapBatchApi();
 
 app.Run();
 

@@ -34,7 +34,7 @@ internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheO
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(parameters);
         var deterministic = parameters.Temperature == 0 || parameters.Seed is not null;
-        if (!_options.Enabled || !deterministic)
+        if (!_options.Enabled || store.State == PromptCacheState.Disabled || !deterministic)
         {
             return CacheDecision.Bypass;
         }

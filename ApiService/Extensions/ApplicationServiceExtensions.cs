@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using Aspire70B.ApiService.Backend;
+using Aspire70B.ApiService.Batches;
+using Aspire70B.Batches;
 using Aspire70B.ApiService.Caching;
 using Aspire70B.ApiService.Chat;
 using Aspire70B.ApiService.Errors;
@@ -58,6 +60,11 @@ internal static class ApplicationServiceExtensions
         services.AddSingleton<IPromptTokenCounter, ApproximatePromptTokenCounter>();
         services.AddSingleton<GatewayTelemetry>();
         services.AddTransient<ChatCompletionHandler>();
+
+        // Batches: stored in Redis for the Worker to run.
+        services.AddOptions<BatchApiOptions>().Bind(configuration.GetSection(BatchApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BatchQueueOptions>().Bind(configuration.GetSection(BatchQueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BatchConnection>();
 
         // Who may call, and how often.
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -7,9 +7,10 @@ public static class SystemProcesses
     public const string Profile = "awq-int4-a100";
 
     /// <summary>The Simulator for <see cref="Profile"/>, with test scripting (<c>X-Sim-Completion</c>) and fault injection on.</summary>
-    public static Task<ServiceProcess> StartSimulatorAsync(string timeScale = "0") => ServiceProcess.StartAsync(
+    public static Task<ServiceProcess> StartSimulatorAsync(string timeScale = "0", string? apiKey = null) => ServiceProcess.StartAsync(
         "Simulator",
-        ["--profile", Profile, "--time-scale", timeScale, "--seed", "0", "--enable-test-scripting", "--enable-fault-injection"],
+        ["--profile", Profile, "--time-scale", timeScale, "--seed", "0", "--enable-test-scripting", "--enable-fault-injection",
+         .. apiKey is null ? Array.Empty<string>() : ["--api-key", apiKey]],
         new Dictionary<string, string>(),
         "health");
 

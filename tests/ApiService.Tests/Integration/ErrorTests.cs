@@ -140,6 +140,25 @@ public sealed class ErrorTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task AModelServerThatRefusesTheGatewaysKeyIs502WithoutTheKey()
+    {
+        await using var simulator = await SystemProcesses.StartSimulatorAsync(apiKey: "sk-backend-right");
+        await using var gateway = await ServiceProcess.StartAsync("ApiService", [], new Dictionary<string, string>
+        {
+            ["ConnectionStrings__model"] = $"Endpoint={simulator.BaseAddress};Key=sk-backend-wrong;Model={SystemProcesses.Model}",
+            ["Gateway__Profile"] = SystemProcesses.Profile,
+        }, "alive");
+
+        var (status, error, response) = await PostAsync(gateway, Chat());
+        var raw = error.GetRawText();
+        response.Dispose();
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Equal("The model server refused the gateway's credentials.", error.GetProperty("message").GetString());
+        Assert.DoesNotContain("sk-backend", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithKeysConfiguredAWrongKeyIs401AndRateLimitsAre429WithRetryAfter()
     {
         await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.Simulator, cache: null, new Dictionary<string, string>

@@ -1,0 +1,274 @@
+using StackExchange.Redis;
+
+namespace Aspire70B.Batches;
+
+/// <summary>
+/// Batches on plain Redis primitives — lists, hashes, sorted sets and MULTI/EXEC, no Lua and no Streams — so that
+/// Redis and Garnet both run it. Delivery is at least once: an item is moved atomically from the pending list to the
+/// processing list and leased with a deadline; a worker that dies loses its leases to the reaper, which puts the items
+/// back. Results are written with HSETNX, so however often an item runs, the first result is the one visible, and the
+/// batch's counts move once per custom_id. Thread-safe; every instance may run in any number of processes.
+/// </summary>
+public sealed class BatchStore
+{
+    private static readonly RedisValue StatusField = "status";
+    private readonly IDatabase _db;
+    private readonly BatchQueueOptions _options;
+    private readonly TimeProvider _time;
+    private readonly BatchKeys _keys;
+    private readonly HashSet<string> _suspectedOrphans = [];
+    private readonly Lock _orphanGate = new();
+
+    /// <summary>Creates a queue over <paramref name="db"/>.</summary>
+    public BatchStore(IDatabase db, BatchQueueOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _db = db ?? throw new ArgumentNullException(nameof(db));
+        _options = options;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _keys = new BatchKeys(options.KeyPrefix);
+    }
+
+    internal BatchKeys Keys => _keys;
+
+    /// <summary>Stores a batch and queues its requests, in one transaction.</summary>
+    /// <param name="batchId">A new, unique id (it must not contain control characters).</param>
+    /// <param name="requests">custom_id → request body, in submission order; custom_ids are unique.</param>
+    /// <param name="owner">Who submits it; only they may see it.</param>
+    public async Task<BatchStatus> CreateAsync(string batchId, IReadOnlyList<KeyValuePair<string, string>> requests, string? owner = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(batchId);
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count() != requests.Count)
+        {
+            throw new ArgumentException("custom_ids must be unique within a batch.", nameof(requests));
+        }
+
+        var now = _time.GetUtcNow();
+        var expires = now + _options.Retention;
+        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds()) { Owner = owner };
+        var tx = _db.CreateTransaction();
+        tx.AddCondition(Condition.KeyNotExists(_keys.Batch(batchId)));
+        _ = tx.HashSetAsync(_keys.Batch(batchId),
+        [
+            new HashEntry(StatusField, status.Status),
+            new HashEntry("total", status.Total),
+            new HashEntry("completed", 0),
+            new HashEntry("failed", 0),
+            new HashEntry("created_at", status.CreatedAt),
+            new HashEntry("expires_at", status.ExpiresAt),
+            new HashEntry("owner", owner ?? ""),
+        ]);
+        if (requests.Count > 0)
+        {
+            _ = tx.HashSetAsync(_keys.Requests(batchId), [.. requests.Select(r => new HashEntry(r.Key, r.Value))]);
+            _ = tx.ListRightPushAsync(_keys.Order(batchId), [.. requests.Select(r => (RedisValue)r.Key)]);
+            _ = tx.ListLeftPushAsync(_keys.Pending, [.. requests.Select(r => (RedisValue)new WorkItem(batchId, r.Key).Encode())]);
+        }
+
+        foreach (var key in BatchDataKeys(batchId))
+        {
+            _ = tx.KeyExpireAsync(key, _options.Retention);
+        }
+
+        if (!await tx.ExecuteAsync().ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"A batch with id '{batchId}' exists already.");
+        }
+
+        return status;
+    }
+
+    /// <summary>A batch's status, or null when it does not exist (or has expired).</summary>
+    public async Task<BatchStatus?> GetAsync(string batchId)
+    {
+        var fields = await _db.HashGetAllAsync(_keys.Batch(batchId)).ConfigureAwait(false);
+        if (fields.Length == 0)
+        {
+            return null;
+        }
+
+        var map = fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
+        return new BatchStatus(
+            batchId,
+            (string)map["status"]!,
+            (int)map["total"],
+            (int)map["completed"],
+            (int)map["failed"],
+            (long)map["created_at"],
+            (long)map["expires_at"])
+        {
+            Owner = map.TryGetValue("owner", out var owner) && !owner.IsNullOrEmpty ? (string?)owner : null,
+        };
+    }
+
+    /// <summary>Stops a batch: items not yet started are dropped when a worker leases them; running ones finish.</summary>
+    /// <returns>The status after cancelling, or null when the batch does not exist.</returns>
+    public async Task<BatchStatus?> CancelAsync(string batchId)
+    {
+        var tx = _db.CreateTransaction();
+        tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "in_progress"));
+        _ = tx.HashSetAsync(_keys.Batch(batchId), StatusField, "cancelled");
+        await tx.ExecuteAsync().ConfigureAwait(false);
+        return await GetAsync(batchId).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the next item, leasing it for <see cref="BatchQueueOptions.LeaseDuration"/>; null when none waits.</summary>
+    public async Task<WorkLease?> LeaseAsync(CancellationToken cancellationToken = default)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var member = await _db.ListRightPopLeftPushAsync(_keys.Pending, _keys.Processing).ConfigureAwait(false);
+            if (member.IsNull)
+            {
+                return null;
+            }
+
+            var deadline = (_time.GetUtcNow() + _options.LeaseDuration).ToUnixTimeMilliseconds();
+            await _db.SortedSetAddAsync(_keys.Leases, member, deadline).ConfigureAwait(false);
+            var item = WorkItem.Decode(member!);
+            var status = await _db.HashGetAsync(_keys.Batch(item.BatchId), StatusField).ConfigureAwait(false);
+            var body = await _db.HashGetAsync(_keys.Requests(item.BatchId), item.CustomId).ConfigureAwait(false);
+            if (status == "in_progress" && !body.IsNull)
+            {
+                return new WorkLease(item.BatchId, item.CustomId, body!, member!);
+            }
+
+            // Cancelled or expired: the item is dropped, not run.
+            await ReleaseAsync(member!).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return null;
+    }
+
+    /// <summary>Extends a lease held by a long-running item.</summary>
+    /// <returns>False when the lease was lost (the reaper took the item back).</returns>
+    public async Task<bool> RenewAsync(WorkLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var deadline = (_time.GetUtcNow() + _options.LeaseDuration).ToUnixTimeMilliseconds();
+        // ZADD XX: only an existing lease is extended; a lease the reaper took stays gone.
+        await _db.SortedSetAddAsync(_keys.Leases, lease.Member, deadline, When.Exists).ConfigureAwait(false);
+        return (await _db.SortedSetScoreAsync(_keys.Leases, lease.Member).ConfigureAwait(false)) == deadline;
+    }
+
+    /// <summary>
+    /// Records an item's result line (idempotent: the first result for a custom_id wins) and releases the item.
+    /// </summary>
+    /// <param name="lease">The item.</param>
+    /// <param name="resultLine">The output line, a JSON object.</param>
+    /// <param name="succeeded">Whether the request succeeded (counts as completed) or failed.</param>
+    /// <returns>True when this call's result is the visible one.</returns>
+    public async Task<bool> CompleteAsync(WorkLease lease, string resultLine, bool succeeded)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var first = await _db.HashSetAsync(_keys.Results(lease.BatchId), lease.CustomId, resultLine, When.NotExists).ConfigureAwait(false);
+        if (first)
+        {
+            await _db.HashIncrementAsync(_keys.Batch(lease.BatchId), succeeded ? "completed" : "failed").ConfigureAwait(false);
+            await _db.KeyExpireAsync(_keys.Results(lease.BatchId), _options.Retention).ConfigureAwait(false);
+            var status = await GetAsync(lease.BatchId).ConfigureAwait(false);
+            if (status is { Status: "in_progress", Finished: true })
+            {
+                var tx = _db.CreateTransaction();
+                tx.AddCondition(Condition.HashEqual(_keys.Batch(lease.BatchId), StatusField, "in_progress"));
+                _ = tx.HashSetAsync(_keys.Batch(lease.BatchId), [new HashEntry(StatusField, "completed"), new HashEntry("completed_at", _time.GetUtcNow().ToUnixTimeSeconds())]);
+                await tx.ExecuteAsync().ConfigureAwait(false);
+            }
+        }
+
+        await ReleaseAsync(lease.Member).ConfigureAwait(false);
+        return first;
+    }
+
+    /// <summary>
+    /// Puts items whose lease has run out back in the queue; so are items found in the processing list without any
+    /// lease on two consecutive runs (a worker that died between taking and leasing). Run it periodically.
+    /// </summary>
+    /// <returns>How many items were returned to the queue.</returns>
+    public async Task<int> ReapAsync()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var returned = 0;
+        foreach (var member in await _db.SortedSetRangeByScoreAsync(_keys.Leases, double.NegativeInfinity, now).ConfigureAwait(false))
+        {
+            // Whoever removes the lease owns the item: two reapers cannot both requeue it.
+            if (await _db.SortedSetRemoveAsync(_keys.Leases, member).ConfigureAwait(false))
+            {
+                await RequeueAsync(member).ConfigureAwait(false);
+                returned++;
+            }
+        }
+
+        var processing = await _db.ListRangeAsync(_keys.Processing).ConfigureAwait(false);
+        var unleased = new List<string>();
+        foreach (var member in processing)
+        {
+            if ((await _db.SortedSetScoreAsync(_keys.Leases, member).ConfigureAwait(false)) is null)
+            {
+                unleased.Add(member!);
+            }
+        }
+
+        List<string> orphans;
+        lock (_orphanGate)
+        {
+            orphans = [.. unleased.Where(_suspectedOrphans.Contains)];
+            _suspectedOrphans.Clear();
+            _suspectedOrphans.UnionWith(unleased.Except(orphans));
+        }
+
+        foreach (var member in orphans)
+        {
+            await RequeueAsync(member).ConfigureAwait(false);
+            returned++;
+        }
+
+        return returned;
+    }
+
+    /// <summary>The result lines of a batch in submission order (only items that have a result).</summary>
+    public async IAsyncEnumerable<string> ReadResultsAsync(string batchId)
+    {
+        var order = await _db.ListRangeAsync(_keys.Order(batchId)).ConfigureAwait(false);
+        const int Page = 256;
+        for (var start = 0; start < order.Length; start += Page)
+        {
+            var ids = order.Skip(start).Take(Page).ToArray();
+            var lines = await _db.HashGetAsync(_keys.Results(batchId), ids).ConfigureAwait(false);
+            foreach (var line in lines)
+            {
+                if (!line.IsNull)
+                {
+                    yield return line!;
+                }
+            }
+        }
+    }
+
+    /// <summary>Items waiting, held, and leased (for metrics and tests).</summary>
+    public async Task<(long Pending, long Processing, long Leased)> CountsAsync() => (
+        await _db.ListLengthAsync(_keys.Pending).ConfigureAwait(false),
+        await _db.ListLengthAsync(_keys.Processing).ConfigureAwait(false),
+        await _db.SortedSetLengthAsync(_keys.Leases).ConfigureAwait(false));
+
+    private async Task RequeueAsync(RedisValue member)
+    {
+        var tx = _db.CreateTransaction();
+        _ = tx.ListRemoveAsync(_keys.Processing, member, 1);
+        _ = tx.ListRightPushAsync(_keys.Pending, member);
+        await tx.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    private async Task ReleaseAsync(string member)
+    {
+        var tx = _db.CreateTransaction();
+        _ = tx.ListRemoveAsync(_keys.Processing, member, 1);
+        _ = tx.SortedSetRemoveAsync(_keys.Leases, member);
+        await tx.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    private string[] BatchDataKeys(string batchId) =>
+        [_keys.Batch(batchId), _keys.Requests(batchId), _keys.Order(batchId)];
+}

@@ -1,0 +1,240 @@
+using Aspire70B.TestSupport;
+using StackExchange.Redis;
+
+namespace Aspire70B.Batches.Tests;
+
+/// <summary>Both Redis-compatible servers, started once for the class.</summary>
+public sealed class Servers : IAsyncLifetime
+{
+    public RedisServer Redis { get; private set; } = null!;
+
+    public RedisServer Garnet { get; private set; } = null!;
+
+    public ConnectionMultiplexer RedisConnection { get; private set; } = null!;
+
+    public ConnectionMultiplexer GarnetConnection { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync(RedisKind.Redis);
+        Garnet = await RedisServer.StartAsync(RedisKind.Garnet);
+        RedisConnection = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
+        GarnetConnection = await ConnectionMultiplexer.ConnectAsync(Garnet.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        RedisConnection.Dispose();
+        GarnetConnection.Dispose();
+        await Redis.DisposeAsync();
+        await Garnet.DisposeAsync();
+    }
+
+    public IDatabase Database(RedisKind kind) => (kind == RedisKind.Redis ? RedisConnection : GarnetConnection).GetDatabase();
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
+{
+    private readonly ManualClock _clock = new();
+
+    private BatchStore Store(RedisKind kind) => new(
+        servers.Database(kind),
+        new BatchQueueOptions { KeyPrefix = $"test:{Guid.NewGuid():N}:", LeaseDuration = TimeSpan.FromSeconds(30), Retention = TimeSpan.FromHours(1) },
+        _clock);
+
+    private static List<KeyValuePair<string, string>> Requests(int count) =>
+        [.. Enumerable.Range(0, count).Select(i => KeyValuePair.Create($"req-{i:D3}", $$"""{"messages":[{"role":"user","content":"{{i}}"}]}"""))];
+
+    private static string Line(WorkLease lease, string by) => $$"""{"custom_id":"{{lease.CustomId}}","by":"{{by}}"}""";
+
+    private static async Task<int> DrainAsync(BatchStore store, string worker, int? limit = null)
+    {
+        var done = 0;
+        while ((limit is null || done < limit) && await store.LeaseAsync() is { } lease)
+        {
+            await store.CompleteAsync(lease, Line(lease, worker), succeeded: true);
+            done++;
+        }
+
+        return done;
+    }
+
+    private static async Task<List<string>> ResultsAsync(BatchStore store, string batchId)
+    {
+        var lines = new List<string>();
+        await foreach (var line in store.ReadResultsAsync(batchId))
+        {
+            lines.Add(line);
+        }
+
+        return lines;
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task TwoWorkersProcessEveryRequestExactlyOnce(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(200));
+
+        var counts = await Task.WhenAll(DrainAsync(store, "a"), DrainAsync(store, "b"));
+        var status = await store.GetAsync("batch_1");
+        var results = await ResultsAsync(store, "batch_1");
+
+        Assert.Equal(200, counts.Sum());
+        Assert.Equal(200, results.Count);
+        Assert.Equal(Requests(200).Select(r => r.Key), results.Select(l => l.Split('"')[3]));
+        Assert.Equal(new BatchStatus("batch_1", "completed", 200, 200, 0, status!.CreatedAt, status.ExpiresAt), status);
+        Assert.Equal((0, 0, 0), await store.CountsAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ADeadWorkersItemsReturnWhenItsLeasesRunOutAndNoneIsLost(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(200));
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.NotNull(await store.LeaseAsync());
+        }
+
+        // The worker dies. Its leases are still running: nothing comes back yet.
+        Assert.Equal(0, await store.ReapAsync());
+        await DrainAsync(store, "b");
+        Assert.Equal(150, (await store.GetAsync("batch_1"))!.Completed);
+
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(50, await store.ReapAsync());
+        await DrainAsync(store, "b");
+
+        var results = await ResultsAsync(store, "batch_1");
+        Assert.Equal(200, results.Count);
+        Assert.Equal(200, results.Select(l => l.Split('"')[3]).Distinct().Count());
+        Assert.Equal("completed", (await store.GetAsync("batch_1"))!.Status);
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ASlowWorkerThatFinishesAfterTheReaperDoesNotCountTwice(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(1));
+        var slow = (await store.LeaseAsync())!;
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await store.ReapAsync());
+        var fast = (await store.LeaseAsync())!;
+
+        Assert.True(await store.CompleteAsync(fast, Line(fast, "fast"), succeeded: true));
+        Assert.False(await store.CompleteAsync(slow, Line(slow, "slow"), succeeded: true));
+
+        Assert.Equal(["""{"custom_id":"req-000","by":"fast"}"""], await ResultsAsync(store, "batch_1"));
+        Assert.Equal(1, (await store.GetAsync("batch_1"))!.Completed);
+        Assert.Equal((0, 0, 0), await store.CountsAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task AnItemTakenButNeverLeasedIsRequeuedOnTheSecondReap(RedisKind kind)
+    {
+        var store = Store(kind);
+        var db = servers.Database(kind);
+        await store.CreateAsync("batch_1", Requests(1));
+        var keys = store.Keys;
+        // A worker died right after the atomic move, before writing its lease.
+        await db.ListRightPopLeftPushAsync(keys.Pending, keys.Processing);
+
+        Assert.Equal(0, await store.ReapAsync());
+        Assert.Equal(1, await store.ReapAsync());
+        Assert.Equal(1, await DrainAsync(store, "b"));
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ACancelledBatchStartsNoMoreItemsButKeepsFinishedResults(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(10));
+        await DrainAsync(store, "a", limit: 3);
+
+        var status = await store.CancelAsync("batch_1");
+
+        Assert.Equal("cancelled", status!.Status);
+        Assert.Null(await store.LeaseAsync());
+        Assert.Equal(3, (await ResultsAsync(store, "batch_1")).Count);
+        Assert.Equal((0, 0, 0), await store.CountsAsync());
+        Assert.Equal("cancelled", (await store.CancelAsync("batch_1"))!.Status);
+        Assert.Null(await store.CancelAsync("batch_unknown"));
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task DuplicateIdsAreRefusedAndNothingIsQueued(RedisKind kind)
+    {
+        var store = Store(kind);
+        List<KeyValuePair<string, string>> duplicated = [KeyValuePair.Create("a", "{}"), KeyValuePair.Create("a", "{}")];
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.CreateAsync("batch_1", duplicated));
+        await store.CreateAsync("batch_2", Requests(2));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CreateAsync("batch_2", Requests(2)));
+        Assert.Equal((2, 0, 0), await store.CountsAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task BatchDataExpiresAfterTheRetention(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(3));
+        await DrainAsync(store, "a");
+        var keys = store.Keys;
+        var db = servers.Database(kind);
+
+        foreach (var key in new[] { keys.Batch("batch_1"), keys.Requests("batch_1"), keys.Order("batch_1"), keys.Results("batch_1") })
+        {
+            var ttl = await db.KeyTimeToLiveAsync(key);
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        }
+
+        // An item whose batch has expired is dropped, not run.
+        await store.CreateAsync("batch_2", Requests(1));
+        await db.KeyDeleteAsync(keys.Requests("batch_2"));
+        Assert.Null(await store.LeaseAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ALeaseCanBeRenewedUntilTheReaperTakesIt(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(1));
+        var lease = (await store.LeaseAsync())!;
+
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(await store.RenewAsync(lease));
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await store.ReapAsync());
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, await store.ReapAsync());
+        Assert.False(await store.RenewAsync(lease));
+    }
+}
