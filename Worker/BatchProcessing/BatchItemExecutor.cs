@@ -17,7 +17,7 @@ public sealed record BatchItemResult(string Json, bool Succeeded);
 /// that is the request's own fault (4xx) is recorded as that item's result; only an item that never got an answer
 /// carries an <c>error</c>.
 /// </summary>
-public sealed partial class BatchItemExecutor(IHttpClientFactory httpClientFactory, IOptions<BatchWorkerOptions> options, TimeProvider time, ILogger<BatchItemExecutor> logger)
+public sealed partial class BatchItemExecutor(Gateway.GatewayClient gateway, IOptions<BatchWorkerOptions> options, TimeProvider time, ILogger<BatchItemExecutor> logger)
 {
     /// <summary>Runs <paramref name="lease"/>'s request.</summary>
     public async Task<BatchItemResult> ExecuteAsync(WorkLease lease, Func<Task> renewLease, CancellationToken cancellationToken)
@@ -36,9 +36,8 @@ public sealed partial class BatchItemExecutor(IHttpClientFactory httpClientFacto
 
             try
             {
-                using var http = httpClientFactory.CreateClient(Worker.KeepWarm.KeepWarmService.HttpClientName);
                 using var content = new StringContent(lease.Body, Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(new Uri("v1/chat/completions", UriKind.Relative), content, cancellationToken);
+                using var response = await gateway.SendAsync(HttpMethod.Post, "v1/chat/completions", content, cancellationToken);
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
                 var status = (int)response.StatusCode;
                 if (response.StatusCode == HttpStatusCode.TooManyRequests || status >= 500)

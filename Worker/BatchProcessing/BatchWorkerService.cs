@@ -11,7 +11,7 @@ namespace Aspire70B.Worker.BatchProcessing;
 /// </summary>
 public sealed partial class BatchWorkerService(
     IConfiguration configuration,
-    IHttpClientFactory httpClientFactory,
+    Gateway.GatewayClient gateway,
     BatchItemExecutor executor,
     IOptions<BatchWorkerOptions> options,
     IOptions<BatchQueueOptions> queueOptions,
@@ -49,11 +49,11 @@ public sealed partial class BatchWorkerService(
         var configured = options.Value.Concurrency;
         try
         {
-            using var http = httpClientFactory.CreateClient(KeepWarm.KeepWarmService.HttpClientName);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var deployment = System.Text.Json.JsonDocument.Parse(
-                await http.GetStringAsync(new Uri("v1/deployment", UriKind.Relative), timeout.Token));
+            using var response = await gateway.SendAsync(HttpMethod.Get, "v1/deployment", null, timeout.Token);
+            response.EnsureSuccessStatusCode();
+            using var deployment = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
             var seqs = deployment.RootElement.GetProperty("plan").GetProperty("maxNumSeqs").GetInt32();
             return Math.Max(1, Math.Min(configured, seqs));
         }

@@ -1,4 +1,6 @@
 using Aspire70B.Batches;
+using Aspire70B.Connector;
+using Aspire70B.Worker.Gateway;
 using Aspire70B.Worker.BatchProcessing;
 using Aspire70B.Worker.KeepWarm;
 
@@ -18,18 +20,9 @@ internal static class WorkerServiceExtensions
             .Validate(o => !o.Enabled || TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "KeepWarm:TimeZone is not a known time zone.")
             .ValidateOnStart();
 
-        // The gateway, found by Aspire's service-discovery variables.
-        services.AddHttpClient(KeepWarmService.HttpClientName, client =>
-        {
-            var endpoint = configuration["services:apiservice:https:0"] ?? configuration["services:apiservice:http:0"]
-                ?? throw new InvalidOperationException("The gateway's address is not configured: set services__apiservice__http__0.");
-            client.BaseAddress = new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/");
-            client.Timeout = TimeSpan.FromMinutes(10);
-            if (configuration["Worker:ApiKey"] is { Length: > 0 } key)
-            {
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
-            }
-        });
+        // The gateway, found and authenticated the Connector's way.
+        builder.AddAspire70BChatClient(configure: options => options.RequestTimeout = TimeSpan.FromMinutes(10));
+        services.AddSingleton<GatewayClient>();
         services.AddSingleton<BatchItemExecutor>();
         services.AddHostedService<BatchWorkerService>();
         services.AddHostedService<KeepWarmService>();

@@ -11,7 +11,7 @@ public sealed partial class KeepWarmService : BackgroundService
     /// <summary>The meter of the Worker's own instruments.</summary>
     public const string MeterName = "Aspire70B.Worker";
 
-    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly Gateway.GatewayClient _gateway;
     private readonly KeepWarmOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<KeepWarmService> _logger;
@@ -19,11 +19,11 @@ public sealed partial class KeepWarmService : BackgroundService
     private readonly Histogram<double> _duration;
 
     /// <summary>Creates the service.</summary>
-    public KeepWarmService(IHttpClientFactory httpClientFactory, IOptions<KeepWarmOptions> options, TimeProvider time, IMeterFactory meters, ILogger<KeepWarmService> logger)
+    public KeepWarmService(Gateway.GatewayClient gateway, IOptions<KeepWarmOptions> options, TimeProvider time, IMeterFactory meters, ILogger<KeepWarmService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(meters);
-        _httpClientFactory = httpClientFactory;
+        _gateway = gateway;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -31,9 +31,6 @@ public sealed partial class KeepWarmService : BackgroundService
         _probes = meter.CreateCounter<long>("aspire70b.keep_warm.probes", "{probe}", "Keep-warm probes by result (ok, failed)");
         _duration = meter.CreateHistogram<double>("aspire70b.keep_warm.probe.duration", "s", "Keep-warm probe latency");
     }
-
-    /// <summary>The name of the HttpClient pointed at the gateway.</summary>
-    public const string HttpClientName = "apiservice";
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,11 +58,11 @@ public sealed partial class KeepWarmService : BackgroundService
         var result = "ok";
         try
         {
-            using var http = _httpClientFactory.CreateClient(HttpClientName);
             using var response = _options.Probe == KeepWarmProbe.Health
-                ? await http.GetAsync(new Uri("health", UriKind.Relative), cancellationToken)
-                : await http.PostAsync(
-                    new Uri("v1/chat/completions", UriKind.Relative),
+                ? await _gateway.SendAsync(HttpMethod.Get, "health", null, cancellationToken)
+                : await _gateway.SendAsync(
+                    HttpMethod.Post,
+                    "v1/chat/completions",
                     new StringContent("""{"messages":[{"role":"user","content":"ping"}],"max_tokens":1}""", Encoding.UTF8, "application/json"),
                     cancellationToken);
             if (!response.IsSuccessStatusCode)
