@@ -24,6 +24,9 @@ internal sealed class BatchKeys(string prefix)
     /// <summary>A batch's results by custom_id (a hash written with HSETNX: the first result wins).</summary>
     public string Results(string batchId) => $"{prefix}batch:{batchId}:results";
 
+    /// <summary>Each result's outcome, <c>ok</c> or <c>failed</c>, written in the same transaction as the result (a hash).</summary>
+    public string Outcomes(string batchId) => $"{prefix}batch:{batchId}:outcomes";
+
     /// <summary>The order custom_ids were submitted in (a list), for output in submission order.</summary>
     public string Order(string batchId) => $"{prefix}batch:{batchId}:order";
 }

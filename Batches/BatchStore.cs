@@ -53,8 +53,6 @@ public sealed class BatchStore
         [
             new HashEntry(StatusField, status.Status),
             new HashEntry("total", status.Total),
-            new HashEntry("completed", 0),
-            new HashEntry("failed", 0),
             new HashEntry("created_at", status.CreatedAt),
             new HashEntry("expires_at", status.ExpiresAt),
             new HashEntry("owner", owner ?? ""),
@@ -79,7 +77,10 @@ public sealed class BatchStore
         return status;
     }
 
-    /// <summary>A batch's status, or null when it does not exist (or has expired).</summary>
+    /// <summary>
+    /// A batch's status, or null when it does not exist (or has expired). The counts are read from the results
+    /// themselves, so they are exact whatever happened to the workers.
+    /// </summary>
     public async Task<BatchStatus?> GetAsync(string batchId)
     {
         var fields = await _db.HashGetAllAsync(_keys.Batch(batchId)).ConfigureAwait(false);
@@ -89,17 +90,30 @@ public sealed class BatchStore
         }
 
         var map = fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
-        return new BatchStatus(
+        var outcomes = await _db.HashValuesAsync(_keys.Outcomes(batchId)).ConfigureAwait(false);
+        var completed = outcomes.Count(o => o == "ok");
+        var status = new BatchStatus(
             batchId,
             (string)map["status"]!,
             (int)map["total"],
-            (int)map["completed"],
-            (int)map["failed"],
+            completed,
+            outcomes.Length - completed,
             (long)map["created_at"],
             (long)map["expires_at"])
         {
             Owner = map.TryGetValue("owner", out var owner) && !owner.IsNullOrEmpty ? (string?)owner : null,
         };
+        if (status is { Status: "in_progress", Finished: true })
+        {
+            // The last result is in: mark the batch done (whichever reader sees it first).
+            var tx = _db.CreateTransaction();
+            tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "in_progress"));
+            _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "completed"), new HashEntry("completed_at", _time.GetUtcNow().ToUnixTimeSeconds())]);
+            await tx.ExecuteAsync().ConfigureAwait(false);
+            status = status with { Status = "completed" };
+        }
+
+        return status;
     }
 
     /// <summary>Stops a batch: items not yet started are dropped when a worker leases them; running ones finish.</summary>
@@ -163,23 +177,24 @@ public sealed class BatchStore
     public async Task<bool> CompleteAsync(WorkLease lease, string resultLine, bool succeeded)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        var first = await _db.HashSetAsync(_keys.Results(lease.BatchId), lease.CustomId, resultLine, When.NotExists).ConfigureAwait(false);
-        if (first)
+        // One transaction: the result, its outcome and the release happen together or not at all, so a worker
+        // killed at any point leaves either nothing (the item runs again) or everything.
+        var tx = _db.CreateTransaction();
+        var first = tx.HashSetAsync(_keys.Results(lease.BatchId), lease.CustomId, resultLine, When.NotExists);
+        _ = tx.HashSetAsync(_keys.Outcomes(lease.BatchId), lease.CustomId, succeeded ? "ok" : "failed", When.NotExists);
+        _ = tx.KeyExpireAsync(_keys.Results(lease.BatchId), _options.Retention);
+        _ = tx.KeyExpireAsync(_keys.Outcomes(lease.BatchId), _options.Retention);
+        _ = tx.ListRemoveAsync(_keys.Processing, lease.Member, 1);
+        _ = tx.SortedSetRemoveAsync(_keys.Leases, lease.Member);
+        await tx.ExecuteAsync().ConfigureAwait(false);
+        var wasFirst = await first.ConfigureAwait(false);
+        if (wasFirst)
         {
-            await _db.HashIncrementAsync(_keys.Batch(lease.BatchId), succeeded ? "completed" : "failed").ConfigureAwait(false);
-            await _db.KeyExpireAsync(_keys.Results(lease.BatchId), _options.Retention).ConfigureAwait(false);
-            var status = await GetAsync(lease.BatchId).ConfigureAwait(false);
-            if (status is { Status: "in_progress", Finished: true })
-            {
-                var tx = _db.CreateTransaction();
-                tx.AddCondition(Condition.HashEqual(_keys.Batch(lease.BatchId), StatusField, "in_progress"));
-                _ = tx.HashSetAsync(_keys.Batch(lease.BatchId), [new HashEntry(StatusField, "completed"), new HashEntry("completed_at", _time.GetUtcNow().ToUnixTimeSeconds())]);
-                await tx.ExecuteAsync().ConfigureAwait(false);
-            }
+            // Moves the batch to completed when this was its last result.
+            await GetAsync(lease.BatchId).ConfigureAwait(false);
         }
 
-        await ReleaseAsync(lease.Member).ConfigureAwait(false);
-        return first;
+        return wasFirst;
     }
 
     /// <summary>

@@ -207,7 +207,7 @@ public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
         var keys = store.Keys;
         var db = servers.Database(kind);
 
-        foreach (var key in new[] { keys.Batch("batch_1"), keys.Requests("batch_1"), keys.Order("batch_1"), keys.Results("batch_1") })
+        foreach (var key in new[] { keys.Batch("batch_1"), keys.Requests("batch_1"), keys.Order("batch_1"), keys.Results("batch_1"), keys.Outcomes("batch_1") })
         {
             var ttl = await db.KeyTimeToLiveAsync(key);
             Assert.NotNull(ttl);
