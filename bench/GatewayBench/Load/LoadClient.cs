@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+
+namespace Aspire70B.GatewayBench.Load;
+
+/// <summary>
+/// Sends the pre-serialised chat bodies to one contender over a pooled <see cref="SocketsHttpHandler"/> and reads
+/// every response to its end. Thread-safe; one instance per contender and phase so connection pools never mix.
+/// </summary>
+internal sealed class LoadClient : IDisposable
+{
+    private static readonly byte[] DataPrefix = "data: {"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]"u8.ToArray();
+    private readonly HttpClient _http;
+    private readonly ChatTarget _target;
+
+    public LoadClient(ChatTarget target, int maxConnections, TimeSpan timeout)
+    {
+        _target = target;
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = maxConnections,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        })
+        {
+            Timeout = timeout,
+        };
+    }
+
+    /// <summary>A non-streamed chat: true when the status was 200 and the body was read.</summary>
+    public async Task<bool> ChatAsync(CancellationToken cancellationToken)
+    {
+        using var request = NewRequest(ChatBodies.NonStreaming);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            long length = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                length += read;
+            }
+
+            return response.StatusCode == HttpStatusCode.OK && length > 0;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// A streamed chat: <paramref name="onFirstToken"/> gets the timestamp at which the first <c>data: {</c> event
+    /// arrived (as it arrives, so a stream cut later still counts its first token); true when the stream ended with
+    /// <c>[DONE]</c> after a 200.
+    /// </summary>
+    public async Task<bool> StreamAsync(Action<long> onFirstToken, CancellationToken cancellationToken)
+    {
+        using var request = NewRequest(ChatBodies.Streaming);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(16384);
+        try
+        {
+            long firstToken = 0;
+            var sawDone = false;
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                var chunk = buffer.AsSpan(0, read);
+                if (firstToken == 0 && chunk.IndexOf(DataPrefix) >= 0)
+                {
+                    firstToken = Stopwatch.GetTimestamp();
+                    onFirstToken(firstToken);
+                }
+
+                // Events are flushed one by one, so [DONE] arrives whole in one read in practice; a stream whose
+                // [DONE] straddled two reads would be counted as an error, never as a false success.
+                sawDone |= chunk.IndexOf(Done) >= 0;
+            }
+
+            return response.StatusCode == HttpStatusCode.OK && firstToken != 0 && sawDone;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private HttpRequestMessage NewRequest(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = ChatBodies.Json;
+        var request = new HttpRequestMessage(HttpMethod.Post, _target.ChatCompletions) { Content = content };
+        foreach (var (name, value) in _target.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return request;
+    }
+}
