@@ -77,7 +77,7 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
     public async Task WarmUpBackendAsync(ChatTarget simulator, CancellationToken cancellationToken)
     {
         using var client = NewClient(simulator);
-        for (var round = 0; round < 3; round++)
+        for (var round = 0; round < 2; round++)
         {
             await WarmUpAsync(client, cancellationToken);
         }
