@@ -84,6 +84,7 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
         }
 
         load.Sample();
+        notes.AddRange(bench.Notes);
         var report = Compose(rows, sustained, notes, load, clock.Elapsed);
         Console.WriteLine(report);
         var file = output ?? new FileInfo(Path.Combine(repository.Root, "bench", "results", "latest.md"));

@@ -11,6 +11,9 @@ namespace Aspire70B.GatewayBench;
 /// </summary>
 internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
 {
+    /// <summary>What failed, per contender, for the report's notes.</summary>
+    public List<string> Notes { get; } = [];
+
     public async Task<IReadOnlyList<Row>> RunAsync(Contender contender, CancellationToken cancellationToken)
     {
         await using var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromMilliseconds(200));
@@ -32,6 +35,7 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
             () => ClosedLoop.StreamAsync(client, settings.Streams, settings.Phase, cancellationToken))));
 
         var peak = memory.PeakBytes;
+        NoteFailures(contender.Name, "measured phases", client);
         return [.. results.Select(r => new Row(contender.Name, r.Workload, r.Result, peak))];
     }
 
@@ -41,13 +45,15 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         using var client = NewClient(trivial);
         await WarmUpAsync(client, cancellationToken);
         var top = settings.Rates.Max();
-        return
+        IReadOnlyList<Row> rows =
         [
             new Row(Row.Ceiling, Workloads.Open(top), await RepeatAsync(Row.Ceiling, Workloads.Open(top),
                 () => OpenLoop.ChatAsync(client, top, settings.Phase, BenchSettings.MaxInFlight, cancellationToken)), 0),
             new Row(Row.Ceiling, Workloads.Saturation, await RepeatAsync(Row.Ceiling, Workloads.Saturation,
                 () => ClosedLoop.ChatAsync(client, settings.SaturationWorkers, settings.Phase, cancellationToken)), 0),
         ];
+        NoteFailures(Row.Ceiling, "measured phases", client);
+        return rows;
     }
 
     /// <summary>Streams held at full concurrency for a long time, the contender's RSS sampled every second.</summary>
@@ -63,6 +69,7 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
             series = memory.Series;
         }
 
+        NoteFailures(contender.Name, "sustained run", client);
         log($"{contender.Name,-22} sustained {settings.Sustained.TotalSeconds:0} s: {result.RequestsPerSecond:0} streams/s, {result.Errors} errors");
         return new SustainedResult(contender.Name, settings.Streams, settings.Sustained, result, series);
     }
@@ -87,6 +94,15 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
     {
         await ClosedLoop.ChatAsync(client, settings.SaturationWorkers, BenchSettings.WarmUp, cancellationToken);
         await ClosedLoop.StreamAsync(client, settings.Streams, BenchSettings.WarmUp / 2, cancellationToken);
+        client.Failures.Clear();
+    }
+
+    private void NoteFailures(string contender, string phase, LoadClient client)
+    {
+        if (!client.Failures.IsEmpty)
+        {
+            Notes.Add($"{contender}, {phase}: errors by kind: {string.Join(", ", client.Failures.OrderByDescending(f => f.Value).Select(f => $"{f.Key} x{f.Value}"))}");
+        }
     }
 
     private async Task<PhaseResult> RepeatAsync(string contender, string workload, Func<Task<PhaseResult>> run)

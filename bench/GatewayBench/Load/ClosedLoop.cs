@@ -10,7 +10,7 @@ namespace Aspire70B.GatewayBench.Load;
 internal static class ClosedLoop
 {
     public static Task<PhaseResult> ChatAsync(LoadClient client, int workers, TimeSpan duration, CancellationToken cancellationToken) =>
-        RunAsync(workers, duration, async (latency, _, token) =>
+        RunAsync(client, workers, duration, async (latency, _, token) =>
         {
             var start = Stopwatch.GetTimestamp();
             var ok = await client.ChatAsync(token);
@@ -19,7 +19,7 @@ internal static class ClosedLoop
         }, cancellationToken);
 
     public static Task<PhaseResult> StreamAsync(LoadClient client, int workers, TimeSpan duration, CancellationToken cancellationToken) =>
-        RunAsync(workers, duration, async (latency, firstToken, token) =>
+        RunAsync(client, workers, duration, async (latency, firstToken, token) =>
         {
             var start = Stopwatch.GetTimestamp();
             var ok = await client.StreamAsync(first => firstToken.Record(start, first), token);
@@ -27,7 +27,7 @@ internal static class ClosedLoop
             return ok;
         }, cancellationToken);
 
-    private static async Task<PhaseResult> RunAsync(int workers, TimeSpan duration, Func<LatencyLog, LatencyLog, CancellationToken, Task<bool>> send, CancellationToken cancellationToken)
+    private static async Task<PhaseResult> RunAsync(LoadClient client, int workers, TimeSpan duration, Func<LatencyLog, LatencyLog, CancellationToken, Task<bool>> send, CancellationToken cancellationToken)
     {
         var latency = new LatencyLog(2_000_000);
         var firstToken = new LatencyLog(2_000_000);
@@ -56,6 +56,7 @@ internal static class ClosedLoop
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
                 {
+                    client.Fail(e is TaskCanceledException ? "timeout" : e.GetType().Name);
                     Interlocked.Increment(ref errors);
                 }
             }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 
@@ -48,7 +49,7 @@ internal sealed class LoadClient : IDisposable
                 length += read;
             }
 
-            return response.StatusCode == HttpStatusCode.OK && length > 0;
+            return Succeeded(response.StatusCode == HttpStatusCode.OK && length > 0, response, "empty body");
         }
         finally
         {
@@ -86,7 +87,7 @@ internal sealed class LoadClient : IDisposable
                 sawDone |= chunk.IndexOf(Done) >= 0;
             }
 
-            return response.StatusCode == HttpStatusCode.OK && firstToken != 0 && sawDone;
+            return Succeeded(response.StatusCode == HttpStatusCode.OK && firstToken != 0 && sawDone, response, "stream without [DONE]");
         }
         finally
         {
@@ -94,7 +95,22 @@ internal sealed class LoadClient : IDisposable
         }
     }
 
+    /// <summary>Why requests failed, counted by kind ("HTTP 502", "stream without [DONE]", an exception's type).</summary>
+    public ConcurrentDictionary<string, long> Failures { get; } = new();
+
+    public void Fail(string kind) => Failures.AddOrUpdate(kind, 1, (_, n) => n + 1);
+
     public void Dispose() => _http.Dispose();
+
+    private bool Succeeded(bool ok, HttpResponseMessage response, string otherwise)
+    {
+        if (!ok)
+        {
+            Fail(response.StatusCode == HttpStatusCode.OK ? otherwise : $"HTTP {(int)response.StatusCode}");
+        }
+
+        return ok;
+    }
 
     private HttpRequestMessage NewRequest(byte[] body)
     {

@@ -15,13 +15,13 @@ internal static class OpenLoop
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(5);
 
     public static Task<PhaseResult> ChatAsync(LoadClient client, int rate, TimeSpan duration, int maxInFlight, CancellationToken cancellationToken) =>
-        RunAsync(rate, duration, maxInFlight, (_, token) => client.ChatAsync(token), cancellationToken);
+        RunAsync(client, rate, duration, maxInFlight, (_, token) => client.ChatAsync(token), cancellationToken);
 
     /// <summary>Streams arriving at a fixed rate: time to first token without the queue a saturating closed loop builds.</summary>
     public static Task<PhaseResult> StreamAsync(LoadClient client, int rate, TimeSpan duration, int maxInFlight, CancellationToken cancellationToken) =>
-        RunAsync(rate, duration, maxInFlight, (onFirstToken, token) => client.StreamAsync(onFirstToken, token), cancellationToken);
+        RunAsync(client, rate, duration, maxInFlight, (onFirstToken, token) => client.StreamAsync(onFirstToken, token), cancellationToken);
 
-    private static async Task<PhaseResult> RunAsync(int rate, TimeSpan duration, int maxInFlight, Func<Action<long>, CancellationToken, Task<bool>> send, CancellationToken cancellationToken)
+    private static async Task<PhaseResult> RunAsync(LoadClient client, int rate, TimeSpan duration, int maxInFlight, Func<Action<long>, CancellationToken, Task<bool>> send, CancellationToken cancellationToken)
     {
         var total = (int)(rate * duration.TotalSeconds);
         var latency = new LatencyLog(total);
@@ -43,6 +43,7 @@ internal static class OpenLoop
             }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
+                client.Fail(e is OperationCanceledException ? "timeout or drain cut" : e.GetType().Name);
                 Interlocked.Increment(ref errors);
             }
             finally
@@ -61,6 +62,7 @@ internal static class OpenLoop
                     if (Interlocked.Increment(ref inFlight) > maxInFlight)
                     {
                         Interlocked.Decrement(ref inFlight);
+                        client.Fail($"not sent: {maxInFlight} in flight");
                         Interlocked.Increment(ref errors);
                         continue;
                     }

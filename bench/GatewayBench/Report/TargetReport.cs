@@ -20,18 +20,21 @@ internal static class TargetReport
         void Check(string target, bool? met, string measured) =>
             text.AppendLine(CultureInfo.InvariantCulture, $"{(met switch { true => "met   ", false => "MISSED", null => "n/a   " })}  {target,-52} {measured}");
 
-        // "At a rate the machine sustains": the highest open-loop rate both direct and the gateway kept up with, error-free.
-        var sustainedRate = rates.OrderDescending().FirstOrDefault(rate =>
-            Get("direct", Workloads.Open(rate)) is { } d && Get(CacheOff, Workloads.Open(rate)) is { } g && KeptUp(d, rate) && KeptUp(g, rate));
-        var open = sustainedRate == 0 ? null : Workloads.Open(sustainedRate);
-        if (open is not null && Get("direct", open) is { } direct && Get(CacheOff, open) is { } off)
+        // "At a rate the machine sustains": every open-loop rate both direct and the gateway kept up with, error-free,
+        // is checked on its own line, since on a shared machine one rate's tail can be another process's doing.
+        var keptUp = rates.Where(rate =>
+            Get("direct", Workloads.Open(rate)) is { } d && Get(CacheOff, Workloads.Open(rate)) is { } g && KeptUp(d, rate) && KeptUp(g, rate)).ToList();
+        foreach (var rate in keptUp)
         {
+            var direct = Get("direct", Workloads.Open(rate))!;
+            var off = Get(CacheOff, Workloads.Open(rate))!;
             var p50 = off.Latency.P50 - direct.Latency.P50;
             var p99 = off.Latency.P99 - direct.Latency.P99;
-            Check("cache off: added p50 <= 0.3 ms", p50 <= 0.3, $"{Ms(p50)} ms at {open}");
-            Check("cache off: added p99 <= 1.5 ms", p99 <= 1.5, $"{Ms(p99)} ms at {open}");
+            Check($"cache off: added p50 <= 0.3 ms at {rate}/s", p50 <= 0.3, $"{Ms(p50)} ms ({ResultTable.Ms(off.Latency.P50)} vs {ResultTable.Ms(direct.Latency.P50)} direct)");
+            Check($"cache off: added p99 <= 1.5 ms at {rate}/s", p99 <= 1.5, $"{Ms(p99)} ms ({ResultTable.Ms(off.Latency.P99)} vs {ResultTable.Ms(direct.Latency.P99)} direct)");
         }
-        else
+
+        if (keptUp.Count == 0)
         {
             Check("cache off: added latency at a sustained rate", null, "no rate was kept up with by both direct and ApiService");
         }
@@ -40,13 +43,12 @@ internal static class TargetReport
         Ratio("cache off: saturation >= 0.7 x nginx", saturation, Get("nginx", Workloads.Saturation), 0.7);
         Ratio("cache off: saturation >= 3 x Portkey", saturation, Get("portkey", Workloads.Saturation), 3);
 
-        if (open is not null && Get(CacheHits, open) is { } hits)
+        foreach (var rate in rates)
         {
-            Check("cache hits: p99 <= 2 ms", hits.Latency.P99 <= 2, $"{Ms(hits.Latency.P99)} ms at {open}");
-        }
-        else
-        {
-            Check("cache hits: p99 <= 2 ms", null, "not measured at a sustained rate");
+            if (Get(CacheHits, Workloads.Open(rate)) is { } hits && KeptUp(hits, rate))
+            {
+                Check($"cache hits: p99 <= 2 ms at {rate}/s", hits.Latency.P99 <= 2, $"{ResultTable.Ms(hits.Latency.P99)} ms");
+            }
         }
 
         Ratio("cache hits: saturation >= 2 x cache off", Get(CacheHits, Workloads.Saturation), saturation, 2);
