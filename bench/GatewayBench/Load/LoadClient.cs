@@ -49,7 +49,13 @@ internal sealed class LoadClient : IDisposable
                 length += read;
             }
 
-            return Succeeded(response.StatusCode == HttpStatusCode.OK && length > 0, response, "empty body");
+            var ok = response.StatusCode == HttpStatusCode.OK && length > 0;
+            if (!ok)
+            {
+                Fail(response.StatusCode != HttpStatusCode.OK ? $"HTTP {(int)response.StatusCode}" : "empty body");
+            }
+
+            return ok;
         }
         finally
         {
@@ -72,10 +78,12 @@ internal sealed class LoadClient : IDisposable
         {
             long firstToken = 0;
             var sawDone = false;
+            var lastRead = 0;
             int read;
             while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
                 var chunk = buffer.AsSpan(0, read);
+                lastRead = read;
                 if (firstToken == 0 && chunk.IndexOf(DataPrefix) >= 0)
                 {
                     firstToken = Stopwatch.GetTimestamp();
@@ -87,7 +95,15 @@ internal sealed class LoadClient : IDisposable
                 sawDone |= chunk.IndexOf(Done) >= 0;
             }
 
-            return Succeeded(response.StatusCode == HttpStatusCode.OK && firstToken != 0 && sawDone, response, "stream without [DONE]");
+            var ok = response.StatusCode == HttpStatusCode.OK && firstToken != 0 && sawDone;
+            if (!ok)
+            {
+                Fail(response.StatusCode != HttpStatusCode.OK
+                    ? $"HTTP {(int)response.StatusCode}"
+                    : StreamFailure(System.Text.Encoding.UTF8.GetString(buffer, Math.Max(0, lastRead - 160), Math.Min(lastRead, 160))));
+            }
+
+            return ok;
         }
         finally
         {
@@ -102,14 +118,16 @@ internal sealed class LoadClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private bool Succeeded(bool ok, HttpResponseMessage response, string otherwise)
+    /// <summary>
+    /// A stream that ended without [DONE]: the error event it ended with, if any (a gateway's upstream failure),
+    /// from the last bytes of the last read, still in the buffer.
+    /// </summary>
+    private static string StreamFailure(string lastBytes)
     {
-        if (!ok)
-        {
-            Fail(response.StatusCode == HttpStatusCode.OK ? otherwise : $"HTTP {(int)response.StatusCode}");
-        }
-
-        return ok;
+        var error = lastBytes.IndexOf("\"message\":", StringComparison.Ordinal);
+        return error < 0
+            ? "stream without [DONE]"
+            : $"stream ended with an error event: {lastBytes[error..].Split('\n')[0].TrimEnd('}', ' ')}";
     }
 
     private HttpRequestMessage NewRequest(byte[] body)
