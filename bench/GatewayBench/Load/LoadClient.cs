@@ -79,6 +79,7 @@ internal sealed class LoadClient : IDisposable
             long firstToken = 0;
             var sawDone = false;
             var lastRead = 0;
+            var carry = new DoneCarry();
             int read;
             while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
@@ -90,9 +91,10 @@ internal sealed class LoadClient : IDisposable
                     onFirstToken(firstToken);
                 }
 
-                // Events are flushed one by one, so [DONE] arrives whole in one read in practice; a stream whose
-                // [DONE] straddled two reads would be counted as an error, never as a false success.
-                sawDone |= chunk.IndexOf(Done) >= 0;
+                // [DONE] may straddle two reads (chunked framing, TCP segments): the end of the previous read is
+                // kept and searched together with the start of this one.
+                sawDone |= chunk.IndexOf(Done) >= 0 || carry.CompletesDone(chunk);
+                carry.Keep(chunk);
             }
 
             var ok = response.StatusCode == HttpStatusCode.OK && firstToken != 0 && sawDone;
@@ -141,5 +143,33 @@ internal sealed class LoadClient : IDisposable
         }
 
         return request;
+    }
+
+    /// <summary>The last bytes of the previous reads, enough to find <c>data: [DONE]</c> split across a read boundary.</summary>
+    private sealed class DoneCarry
+    {
+        private readonly byte[] _bytes = new byte[Done.Length - 1];
+        private int _length;
+
+        public bool CompletesDone(ReadOnlySpan<byte> chunk)
+        {
+            Span<byte> joined = stackalloc byte[2 * (Done.Length - 1)];
+            var head = chunk[..Math.Min(chunk.Length, Done.Length - 1)];
+            _bytes.AsSpan(0, _length).CopyTo(joined);
+            head.CopyTo(joined[_length..]);
+            return joined[..(_length + head.Length)].IndexOf(Done) >= 0;
+        }
+
+        public void Keep(ReadOnlySpan<byte> chunk)
+        {
+            Span<byte> joined = stackalloc byte[2 * (Done.Length - 1)];
+            var tail = chunk[Math.Max(0, chunk.Length - (Done.Length - 1))..];
+            _bytes.AsSpan(0, _length).CopyTo(joined);
+            tail.CopyTo(joined[_length..]);
+            var all = joined[..(_length + tail.Length)];
+            var kept = all[Math.Max(0, all.Length - _bytes.Length)..];
+            kept.CopyTo(_bytes);
+            _length = kept.Length;
+        }
     }
 }
