@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+using Aspire70B.GatewayBench.Load;
+
+namespace Aspire70B.GatewayBench.Report;
+
+/// <summary>The issue's targets, each checked against the measured rows: met or missed, and by how much.</summary>
+internal static class TargetReport
+{
+    public const string CacheOff = "apiservice cache-off";
+    public const string CacheHits = "apiservice cache-hits";
+
+    /// <summary>A run's memory counts as grown when its last fifth sits this much above its first.</summary>
+    private const long GrowthToleranceBytes = 16 * 1048576;
+
+    public static string Render(IReadOnlyList<Row> rows, IReadOnlyList<int> rates, int streams, int streamRate, SustainedResult? sustained)
+    {
+        var text = new StringBuilder();
+        PhaseResult? Get(string contender, string workload) => rows.FirstOrDefault(r => r.Contender == contender && r.Workload == workload)?.Result;
+        void Check(string target, bool? met, string measured) =>
+            text.AppendLine(CultureInfo.InvariantCulture, $"{(met switch { true => "met   ", false => "MISSED", null => "n/a   " })}  {target,-52} {measured}");
+
+        // "At a rate the machine sustains": every open-loop rate both direct and the gateway kept up with, error-free,
+        // is checked on its own line, since on a shared machine one rate's tail can be another process's doing.
+        var keptUp = rates.Where(rate =>
+            Get("direct", Workloads.Open(rate)) is { } d && Get(CacheOff, Workloads.Open(rate)) is { } g && KeptUp(d, rate) && KeptUp(g, rate)).ToList();
+        foreach (var rate in keptUp)
+        {
+            var direct = Get("direct", Workloads.Open(rate))!;
+            var off = Get(CacheOff, Workloads.Open(rate))!;
+            var p50 = off.Latency.P50 - direct.Latency.P50;
+            var p99 = off.Latency.P99 - direct.Latency.P99;
+            Check($"cache off: added p50 <= 0.3 ms at {rate}/s", p50 <= 0.3, $"{Ms(p50)} ms ({ResultTable.Ms(off.Latency.P50)} vs {ResultTable.Ms(direct.Latency.P50)} direct)");
+            Check($"cache off: added p99 <= 1.5 ms at {rate}/s", p99 <= 1.5, $"{Ms(p99)} ms ({ResultTable.Ms(off.Latency.P99)} vs {ResultTable.Ms(direct.Latency.P99)} direct)");
+        }
+
+        if (keptUp.Count == 0)
+        {
+            Check("cache off: added latency at a sustained rate", null, "no rate was kept up with by both direct and ApiService");
+        }
+
+        var saturation = Get(CacheOff, Workloads.Saturation);
+        Ratio("cache off: saturation >= 0.7 x nginx", saturation, Get("nginx", Workloads.Saturation), 0.7);
+        Ratio("cache off: saturation >= 3 x Portkey", saturation, Get("portkey", Workloads.Saturation), 3);
+
+        foreach (var rate in rates)
+        {
+            if (Get(CacheHits, Workloads.Open(rate)) is { } hits && KeptUp(hits, rate))
+            {
+                Check($"cache hits: p99 <= 2 ms at {rate}/s", hits.Latency.P99 <= 2, $"{ResultTable.Ms(hits.Latency.P99)} ms");
+            }
+        }
+
+        Ratio("cache hits: saturation >= 2 x cache off", Get(CacheHits, Workloads.Saturation), saturation, 2);
+
+        var streamWorkload = Workloads.Streams(streams);
+        if (Get(CacheOff, streamWorkload) is { } s && Get("direct", streamWorkload) is { } ds)
+        {
+            Check($"{streams} streams: zero errors", s.Errors == 0, $"{s.Errors} errors in {s.RequestsPerSecond:0} streams/s");
+            var ttft = s.FirstToken.P50 - ds.FirstToken.P50;
+            Check($"{streams} streams: added TTFT p50 <= 1 ms (queue-bound)", ttft <= 1, $"{Ms(ttft)} ms ({ResultTable.Ms(s.FirstToken.P50)} vs {ResultTable.Ms(ds.FirstToken.P50)} direct)");
+        }
+
+        // With the Simulator at time scale 0, a thousand concurrent streams are a CPU queue: their first token waits
+        // for the cores, not for the gateway. Streams arriving at a rate the machine serves show the gateway's own share.
+        var openStreams = Workloads.OpenStreams(streamRate);
+        if (Get(CacheOff, openStreams) is { } os && Get("direct", openStreams) is { } dos)
+        {
+            var ttft = os.FirstToken.P50 - dos.FirstToken.P50;
+            Check($"streams: added TTFT p50 <= 1 ms at {streamRate}/s", ttft <= 1, $"{Ms(ttft)} ms ({ResultTable.Ms(os.FirstToken.P50)} vs {ResultTable.Ms(dos.FirstToken.P50)} direct)");
+        }
+
+        if (sustained is not null)
+        {
+            var (early, late, peak) = sustained.Memory;
+            Check($"{sustained.Streams} streams: zero errors over {sustained.Duration.TotalSeconds:0} s", sustained.Result.Errors == 0, $"{sustained.Result.Errors} errors");
+            var overall = Math.Max(peak, rows.Where(r => r.Contender == CacheOff).Select(r => r.PeakRssBytes).DefaultIfEmpty(0).Max());
+            Check("RSS <= 300 MB", overall <= 300 * 1048576L, $"peak {Mb(overall)} MB over all phases (sustained run alone: {Mb(peak)} MB)");
+            Check("streams: no memory growth", late - early <= GrowthToleranceBytes,
+                $"{Mb(early)} MB in the first fifth, {Mb(late)} MB in the last (tolerance {Mb(GrowthToleranceBytes)} MB)");
+        }
+
+        return text.ToString();
+
+        void Ratio(string target, PhaseResult? measured, PhaseResult? baseline, double needed)
+        {
+            if (measured is null || baseline is null || baseline.RequestsPerSecond <= 0)
+            {
+                Check(target, null, "not measured");
+                return;
+            }
+
+            var ratio = measured.RequestsPerSecond / baseline.RequestsPerSecond;
+            Check(target, ratio >= needed, $"{ratio.ToString("0.00", CultureInfo.InvariantCulture)} x ({measured.RequestsPerSecond:0} vs {baseline.RequestsPerSecond:0} req/s)");
+        }
+    }
+
+    /// <summary>The rate was served: at least 95 % of it completed, without an error.</summary>
+    public static bool KeptUp(PhaseResult result, int rate) => result.Errors == 0 && result.RequestsPerSecond >= 0.95 * rate;
+
+    private static string Ms(double value) => ResultTable.Ms(value, signed: true);
+
+    private static string Mb(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
+}
