@@ -6,21 +6,21 @@ namespace Aspire70B.AppHost.Tests;
 /// <summary>Runs the AppHost command line in-process, or as a real process, and captures what it writes.</summary>
 internal static class CliRunner
 {
-    public sealed record Result(int ExitCode, string Out, string Error);
+    public sealed record Outcome(int ExitCode, string Out, string Error);
 
-    public static Result Run(params string[] args) => RunWithInput("", args);
+    public static Outcome Run(params string[] args) => RunWithInput("", args);
 
-    public static Result RunWithInput(string input, params string[] args)
+    public static Outcome RunWithInput(string input, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var reader = new StringReader(input);
         var exit = CliApp.Run(args, new CliContext(output, error, reader));
-        return new Result(exit, output.ToString(), error.ToString());
+        return new Outcome(exit, output.ToString(), error.ToString());
     }
 
     /// <summary>Starts the built AppHost as its own process (<c>dotnet Aspire70B.AppHost.dll …</c>) and waits, bounded.</summary>
-    public static async Task<Result> RunProcessAsync(params string[] args)
+    public static async Task<Outcome> RunProcessAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -50,6 +50,6 @@ internal static class CliRunner
             throw;
         }
 
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return new Outcome(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -11,7 +11,7 @@ public sealed class PlanCommandTests
         "decodeTokensPerSecondCeiling", "decodeTokensPerSecondEstimate", "costPerHourUsd", "costPerMillionOutputTokensUsd", "vllmArgs",
     ];
 
-    private static JsonElement Json(CliRunner.Result result)
+    private static JsonElement Json(CliRunner.Outcome result)
     {
         Assert.True(result.ExitCode == 0, result.Error);
         return JsonDocument.Parse(result.Out).RootElement;
