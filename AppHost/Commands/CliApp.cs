@@ -12,6 +12,7 @@ internal static class CliApp
             PlanCommand.Create(context),
             ProfilesCommand.Create(context),
             RenderCommand.Create(context),
+            DeployCommand.Create(context),
         };
         RunCommand.Configure(root, context);
         return root;

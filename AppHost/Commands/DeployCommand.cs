@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Aspire70B.AppHost.Hosting;
+using Aspire70B.Serving.Catalogue;
+using Aspire70B.Serving.Planning;
+using Aspire70B.Serving.Profiles;
+using Aspire70B.Serving.Vllm;
+
+namespace Aspire70B.AppHost.Commands;
+
+/// <summary>
+/// <c>deploy modal --profile P</c>: plans the profile, writes its Modal deployment spec (built in C# from the same
+/// profile) and runs <c>modal deploy ModelServer/modal_app.py</c>, capturing the endpoint URL into user configuration.
+/// </summary>
+internal static partial class DeployCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create(CliContext context)
+    {
+        var profileOption = new Option<string>("--profile") { Description = "The deployment profile.", DefaultValueFactory = _ => DeploymentProfiles.Default.Name, HelpName = "name" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Write the spec and print the command, deploy nothing." };
+        var specPath = new Option<FileInfo?>("--spec") { Description = "Where to write the spec (default: ModelServer/profile.json).", HelpName = "path" };
+        var modalPath = new Option<FileInfo?>("--modal") { Description = "The Modal CLI to run (default: modal on PATH).", HelpName = "path" };
+        var configDir = new Option<DirectoryInfo?>("--config-dir") { Description = "Where the endpoint URL is stored (default: the user's configuration folder).", HelpName = "path" };
+        var modal = new Command("modal", "Deploy a profile's vLLM server to Modal.") { profileOption, dryRun, specPath, modalPath, configDir };
+        modal.SetAction(parse => Run(
+            context, parse.GetValue(profileOption)!, parse.GetValue(dryRun), parse.GetValue(specPath), parse.GetValue(modalPath), parse.GetValue(configDir)));
+        return new Command("deploy", "Deploy the model server.") { modal };
+    }
+
+    private static int Run(CliContext context, string profileName, bool dryRun, FileInfo? specFile, FileInfo? modalFile, DirectoryInfo? configDir)
+    {
+        DeploymentProfile profile;
+        ModalDeploymentSpec spec;
+        try
+        {
+            profile = DeploymentProfiles.Get(profileName);
+            spec = ModalDeploymentSpec.For(profile);
+        }
+        catch (CatalogueException e)
+        {
+            context.Error.WriteLine(e.Message);
+            return ExitCodes.Usage;
+        }
+
+        var plan = new DeploymentPlanner().Plan(profile.ToPlanRequest());
+        if (!plan.Feasible)
+        {
+            context.Error.WriteLine($"Profile {profile.Name} would not start on {profile.GpuCount} × {profile.Gpu.Id}:");
+            foreach (var reason in plan.Reasons)
+            {
+                context.Error.WriteLine($"  - {reason.Message}");
+            }
+
+            foreach (var suggestion in plan.Suggestions)
+            {
+                context.Error.WriteLine($"  try: {suggestion.Description}");
+            }
+
+            return ExitCodes.Failure;
+        }
+
+        var root = HostPaths.Discover().RepositoryRoot;
+        var app = Path.Combine(root, "ModelServer", "modal_app.py");
+        var specPath = specFile?.FullName ?? Path.Combine(root, "ModelServer", "profile.json");
+        File.WriteAllText(specPath, spec.ToJson());
+        context.Out.WriteLine($"Wrote the Modal spec of {profile.Name} to {specPath}: {spec.Gpu}, vLLM {spec.VllmVersion}, app {spec.AppName}.");
+        context.Out.WriteLine($"  ASPIRE70B_MODAL_SPEC={specPath} modal deploy {app}");
+        if (dryRun)
+        {
+            return ExitCodes.Success;
+        }
+
+        var modal = modalFile?.FullName ?? HostPaths.FindOnPath("modal");
+        if (modal is null || !File.Exists(modal))
+        {
+            context.Error.WriteLine("The Modal CLI is not installed. Install it with 'pip install -r ModelServer/requirements.txt', sign in with 'modal token new', and run this again.");
+            return ExitCodes.Failure;
+        }
+
+        var start = new ProcessStartInfo(modal) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("deploy");
+        start.ArgumentList.Add(app);
+        start.Environment["ASPIRE70B_MODAL_SPEC"] = specPath;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("modal did not start");
+        string? url = null;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                context.Error.WriteLine(e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            context.Out.WriteLine(line);
+            url ??= ModalUrl().Match(line) is { Success: true } match ? match.Value : null;
+        }
+
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            context.Error.WriteLine($"modal deploy failed with exit code {process.ExitCode}.");
+            return ExitCodes.Failure;
+        }
+
+        if (url is null)
+        {
+            context.Error.WriteLine("modal deploy succeeded but printed no *.modal.run URL; find it in Modal's dashboard.");
+            return ExitCodes.Failure;
+        }
+
+        var stored = Store(configDir, profile.Name, url);
+        context.Out.WriteLine($"Deployed {profile.Name} at {url} (saved in {stored}).");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Keeps profile → endpoint URL in the user's configuration, for the AppHost's Modal backend.</summary>
+    private static string Store(DirectoryInfo? configDir, string profile, string url)
+    {
+        var folder = configDir?.FullName ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "aspire70b");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "modal-deployments.json");
+        var deployments = File.Exists(path)
+            ? JsonSerializer.Deserialize<SortedDictionary<string, string>>(File.ReadAllText(path)) ?? []
+            : new SortedDictionary<string, string>();
+        deployments[profile] = url;
+        File.WriteAllText(path, JsonSerializer.Serialize(deployments, Indented) + "\n");
+        return path;
+    }
+
+    [GeneratedRegex(@"https://[A-Za-z0-9.-]+\.modal\.run[^\s]*")]
+    private static partial Regex ModalUrl();
+}

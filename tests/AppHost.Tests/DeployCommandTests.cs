@@ -1,0 +1,92 @@
+using System.Text.Json;
+
+namespace Aspire70B.AppHost.Tests;
+
+/// <summary><c>deploy modal</c> with a fake Modal CLI (a script standing where the real one would be).</summary>
+[global::System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class DeployCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("aspire70b-deploy-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private static string Golden(string profile)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Aspire70B.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return File.ReadAllText(Path.Combine(dir.FullName, "tests", "Serving.Tests", "Data", "modal", profile + ".json"));
+    }
+
+    private string FakeModal(string body)
+    {
+        var path = Path.Combine(_folder.FullName, "modal");
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    [Fact]
+    public void ADryRunWritesTheProfilesSpecAndPrintsTheCommand()
+    {
+        var spec = Path.Combine(_folder.FullName, "profile.json");
+
+        var result = CliRunner.Run("deploy", "modal", "--profile", "fp8-h100", "--dry-run", "--spec", spec);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(Golden("fp8-h100"), File.ReadAllText(spec));
+        Assert.Contains($"ASPIRE70B_MODAL_SPEC={spec} modal deploy ", result.Out, StringComparison.Ordinal);
+        Assert.Contains("H100, vLLM 0.11.0, app aspire70b-fp8-h100.", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeployRunsModalWithTheSpecAndStoresTheEndpoint()
+    {
+        var spec = Path.Combine(_folder.FullName, "profile.json");
+        var seen = Path.Combine(_folder.FullName, "seen.txt");
+        var modal = FakeModal($"echo \"$1 $2 $ASPIRE70B_MODAL_SPEC\" > {seen}\necho 'Created web function serve => https://acme--aspire70b-awq-int4-a100-serve.modal.run'");
+
+        var result = CliRunner.Run("deploy", "modal", "--profile", "awq-int4-a100", "--spec", spec, "--modal", modal, "--config-dir", _folder.FullName);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.EndsWith($"ModelServer/modal_app.py {spec}\n", File.ReadAllText(seen), StringComparison.Ordinal);
+        Assert.StartsWith("deploy ", File.ReadAllText(seen), StringComparison.Ordinal);
+        using var stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder.FullName, "modal-deployments.json")));
+        Assert.Equal("https://acme--aspire70b-awq-int4-a100-serve.modal.run", stored.RootElement.GetProperty("awq-int4-a100").GetString());
+        Assert.Contains("Deployed awq-int4-a100 at https://acme--aspire70b-awq-int4-a100-serve.modal.run", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFailedDeployExitsWithOne()
+    {
+        var result = CliRunner.Run("deploy", "modal", "--spec", Path.Combine(_folder.FullName, "p.json"), "--modal", FakeModal("echo 'auth error' >&2\nexit 3"), "--config-dir", _folder.FullName);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("modal deploy failed with exit code 3.", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder.FullName, "modal-deployments.json")));
+    }
+
+    [Fact]
+    public void WithoutTheModalCliTheInstallStepIsNamed()
+    {
+        var result = CliRunner.Run("deploy", "modal", "--spec", Path.Combine(_folder.FullName, "p.json"), "--modal", Path.Combine(_folder.FullName, "absent"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("pip install -r ModelServer/requirements.txt", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnInfeasibleProfileIsRefusedBeforeAnythingIsWritten()
+    {
+        var spec = Path.Combine(_folder.FullName, "p.json");
+
+        var result = CliRunner.Run("deploy", "modal", "--profile", "fp8-h100-guide", "--dry-run", "--spec", spec);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("No available memory for the cache blocks", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(spec));
+    }
+}
