@@ -62,17 +62,8 @@ internal sealed class ChatShape : IResponseShape
         json.WriteEndObject();
     }
 
-    public void WriteUsageChunk(Utf8JsonWriter json, ResponseContext context, UsageNumbers usage)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(context);
-        json.WriteStartObject();
-        ShapeParts.WriteHeader(json, context, ChunkType);
-        json.WriteStartArray("choices");
-        json.WriteEndArray();
-        ShapeParts.WriteUsage(json, usage, withDetails: false);
-        json.WriteEndObject();
-    }
+    public void WriteUsageChunk(Utf8JsonWriter json, ResponseContext context, UsageNumbers usage) =>
+        ShapeParts.WriteUsageChunk(json, context, ChunkType, usage, withDetails: false);
 
     public void WriteResponse(Utf8JsonWriter json, ResponseContext context, IReadOnlyList<ChoiceResult> choices, UsageNumbers usage)
     {

@@ -41,17 +41,8 @@ internal sealed class CompletionShape : IResponseShape
         json.WriteEndObject();
     }
 
-    public void WriteUsageChunk(Utf8JsonWriter json, ResponseContext context, UsageNumbers usage)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(context);
-        json.WriteStartObject();
-        ShapeParts.WriteHeader(json, context, ObjectType);
-        json.WriteStartArray("choices");
-        json.WriteEndArray();
-        ShapeParts.WriteUsage(json, usage, withDetails: true);
-        json.WriteEndObject();
-    }
+    public void WriteUsageChunk(Utf8JsonWriter json, ResponseContext context, UsageNumbers usage) =>
+        ShapeParts.WriteUsageChunk(json, context, ObjectType, usage, withDetails: true);
 
     public void WriteResponse(Utf8JsonWriter json, ResponseContext context, IReadOnlyList<ChoiceResult> choices, UsageNumbers usage)
     {

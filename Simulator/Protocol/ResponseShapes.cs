@@ -80,4 +80,17 @@ internal static class ShapeParts
             json.WriteNull("stop_reason");
         }
     }
+
+    /// <summary>The final usage-only chunk: the header, an empty <c>choices</c> and the usage.</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter json, ResponseContext context, string objectType, UsageNumbers usage, bool withDetails)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(context);
+        json.WriteStartObject();
+        WriteHeader(json, context, objectType);
+        json.WriteStartArray("choices");
+        json.WriteEndArray();
+        WriteUsage(json, usage, withDetails);
+        json.WriteEndObject();
+    }
 }
