@@ -9,7 +9,9 @@ namespace Aspire70B.Simulator.Engine;
 /// Runs requests the way the vLLM engine would be seen from outside: waits for capacity (FIFO), spends the prefill
 /// time, then yields one step per decode interval until every sequence has finished. A request whose enumeration is
 /// abandoned (client gone, cancellation) is aborted: its capacity is freed at once and its unfinished sequences are
-/// counted with finish reason <c>abort</c>. Thread-safe.
+/// counted with finish reason <c>abort</c>. Steps aim at absolute times so that timer jitter never accumulates, but a
+/// step that is late by more than a step (the process was descheduled) moves the rest of the schedule back instead of
+/// releasing the missed tokens in one burst: a GPU that paused does not then decode faster. Thread-safe.
 /// </summary>
 internal sealed class SimulatedEngine(
     EngineCapacity capacity,
@@ -20,6 +22,8 @@ internal sealed class SimulatedEngine(
     TimeProvider time,
     ILogger<SimulatedEngine> logger)
 {
+    private static readonly TimeSpan MinimumStall = TimeSpan.FromMilliseconds(20);
+
     public async IAsyncEnumerable<EngineStep> RunAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -73,8 +77,15 @@ internal sealed class SimulatedEngine(
                     yield break;
                 }
 
-                await DelayUntilAsync(started, firstTokenAt + step * latency.InterTokenLatency, cancellationToken).ConfigureAwait(false);
+                var due = firstTokenAt + step * latency.InterTokenLatency;
+                await DelayUntilAsync(started, due, cancellationToken).ConfigureAwait(false);
                 var now = time.GetTimestamp();
+                var late = time.GetElapsedTime(started, now) - due;
+                if (late > StallThreshold(latency.InterTokenLatency))
+                {
+                    started += (long)(late.TotalSeconds * time.TimestampFrequency);
+                }
+
                 metrics.InterTokenLatency.Observe(time.GetElapsedTime(previousToken, now).TotalSeconds);
                 previousToken = now;
             }
@@ -106,6 +117,9 @@ internal sealed class SimulatedEngine(
 
         metrics.RequestLatency.Observe(latencySeconds);
     }
+
+    /// <summary>Lateness beyond which the schedule is re-anchored: a step, and never less than timer jitter.</summary>
+    private static TimeSpan StallThreshold(TimeSpan step) => step > MinimumStall ? step : MinimumStall;
 
     private Task DelayUntilAsync(long origin, TimeSpan offset, CancellationToken cancellationToken)
     {

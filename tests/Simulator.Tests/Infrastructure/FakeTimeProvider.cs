@@ -9,6 +9,8 @@ public sealed class FakeTimeProvider(DateTimeOffset start, bool autoAdvance = fa
     private readonly Lock _lock = new();
     private readonly List<FakeTimer> _timers = [];
     private TimeSpan _elapsed;
+    private int _scheduled;
+    private (int Index, TimeSpan By)? _stall;
 
     public static DateTimeOffset Epoch { get; } = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -41,6 +43,18 @@ public sealed class FakeTimeProvider(DateTimeOffset start, bool autoAdvance = fa
 
         timer.Change(dueTime, period);
         return timer;
+    }
+
+    /// <summary>
+    /// Auto-advancing only: the <paramref name="index"/>-th timer from now (1-based) fires <paramref name="by"/> late,
+    /// as if the process had been descheduled.
+    /// </summary>
+    public void StallTimer(int index, TimeSpan by)
+    {
+        lock (_lock)
+        {
+            _stall = (_scheduled + index, by);
+        }
     }
 
     /// <summary>Moves time on, firing every timer that falls due, in order.</summary>
@@ -88,7 +102,13 @@ public sealed class FakeTimeProvider(DateTimeOffset start, bool autoAdvance = fa
         {
             lock (_lock)
             {
+                _scheduled++;
                 _elapsed += dueTime;
+                if (_stall is { } stall && stall.Index == _scheduled)
+                {
+                    _elapsed += stall.By;
+                }
+
                 timer.DueAt = null;
             }
 
