@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aspire70B.AppHost.Hosting;
+using Aspire70B.AppHost.Modal;
 using Aspire70B.Serving.Catalogue;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
@@ -16,15 +16,13 @@ namespace Aspire70B.AppHost.Commands;
 /// </summary>
 internal static partial class DeployCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Create(CliContext context)
     {
         var profileOption = new Option<string>("--profile") { Description = "The deployment profile.", DefaultValueFactory = _ => DeploymentProfiles.Default.Name, HelpName = "name" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Write the spec and print the command, deploy nothing." };
         var specPath = new Option<FileInfo?>("--spec") { Description = "Where to write the spec (default: ModelServer/profile.json).", HelpName = "path" };
         var modalPath = new Option<FileInfo?>("--modal") { Description = "The Modal CLI to run (default: modal on PATH).", HelpName = "path" };
-        var configDir = new Option<DirectoryInfo?>("--config-dir") { Description = "Where the endpoint URL is stored (default: the user's configuration folder).", HelpName = "path" };
+        var configDir = new Option<DirectoryInfo?>("--config-dir") { Description = "Where the endpoint URL is stored (default: ASPIRE70B_CONFIG_DIR, else the user's configuration folder).", HelpName = "path" };
         var modal = new Command("modal", "Deploy a profile's vLLM server to Modal.") { profileOption, dryRun, specPath, modalPath, configDir };
         modal.SetAction(parse => Run(
             context, parse.GetValue(profileOption)!, parse.GetValue(dryRun), parse.GetValue(specPath), parse.GetValue(modalPath), parse.GetValue(configDir)));
@@ -86,7 +84,7 @@ internal static partial class DeployCommand
         start.ArgumentList.Add(app);
         start.Environment["ASPIRE70B_MODAL_SPEC"] = specPath;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("modal did not start");
-        string? url = null;
+        Uri? url = null;
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -98,7 +96,7 @@ internal static partial class DeployCommand
         while (process.StandardOutput.ReadLine() is { } line)
         {
             context.Out.WriteLine(line);
-            url ??= ModalUrl().Match(line) is { Success: true } match ? match.Value : null;
+            url ??= EndpointUrl(line);
         }
 
         process.WaitForExit();
@@ -114,25 +112,31 @@ internal static partial class DeployCommand
             return ExitCodes.Failure;
         }
 
-        var stored = Store(configDir, profile.Name, url);
-        context.Out.WriteLine($"Deployed {profile.Name} at {url} (saved in {stored}).");
+        var deployments = ModalDeployments.Open(configDir?.FullName);
+        deployments.Save(profile.Name, url);
+        context.Out.WriteLine($"Deployed {profile.Name} at {url.ToString().TrimEnd('/')} (saved in {deployments.FilePath}).");
+        context.Out.WriteLine($"Run the system against it: dotnet run --project AppHost -- --backend modal --profile {profile.Name}");
         return ExitCodes.Success;
     }
 
-    /// <summary>Keeps profile → endpoint URL in the user's configuration, for the AppHost's Modal backend.</summary>
-    private static string Store(DirectoryInfo? configDir, string profile, string url)
+    /// <summary>
+    /// The web endpoint in a line of <c>modal deploy</c>'s output: the URL after <c>=&gt;</c> (as in
+    /// <c>Created web function serve =&gt; https://…modal.run</c>, custom domains included), else any *.modal.run URL.
+    /// </summary>
+    internal static Uri? EndpointUrl(string line)
     {
-        var folder = configDir?.FullName ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "aspire70b");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, "modal-deployments.json");
-        var deployments = File.Exists(path)
-            ? JsonSerializer.Deserialize<SortedDictionary<string, string>>(File.ReadAllText(path)) ?? []
-            : new SortedDictionary<string, string>();
-        deployments[profile] = url;
-        File.WriteAllText(path, JsonSerializer.Serialize(deployments, Indented) + "\n");
-        return path;
+        var match = Arrow().Match(line);
+        if (!match.Success)
+        {
+            match = ModalUrl().Match(line);
+        }
+
+        return match.Success && Uri.TryCreate(match.Groups["url"].Value, UriKind.Absolute, out var uri) ? uri : null;
     }
 
-    [GeneratedRegex(@"https://[A-Za-z0-9.-]+\.modal\.run[^\s]*")]
+    [GeneratedRegex(@"=>\s*(?<url>https?://\S+)")]
+    private static partial Regex Arrow();
+
+    [GeneratedRegex(@"(?<url>https://[A-Za-z0-9.-]+\.modal\.run\S*)")]
     private static partial Regex ModalUrl();
 }

@@ -1,10 +1,12 @@
 using Aspire70B.AppHost.Cache;
 using Aspire70B.AppHost.Hosting;
+using Aspire70B.AppHost.Modal;
 using Aspire70B.AppHost.Model;
 using Aspire70B.AppHost.Output;
 using Aspire70B.Serving.Catalogue;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
+using Microsoft.Extensions.Configuration;
 
 namespace Aspire70B.AppHost.Commands;
 
@@ -28,6 +30,12 @@ internal sealed class SystemRunner(CliContext context)
         }
 
         var (plan, vllm, refusals) = await PlanAsync(request, profile, cancellationToken);
+        var (modalEndpoint, modal) = (request.ModelEndpointUri, (ModalCredentials?)null);
+        if (request.Backend == ModelBackend.Modal && refusals.Count == 0)
+        {
+            (modalEndpoint, modal, refusals) = ResolveModal(request, profile);
+        }
+
         if (refusals.Count > 0 || plan is null || !plan.Feasible)
         {
             StartupReport.WriteRefusal(context.Error, profile, plan, refusals);
@@ -51,7 +59,8 @@ internal sealed class SystemRunner(CliContext context)
         var console = new ResourceConsole(context.Out, ResourceConsole.ColorWanted(context.Out));
         try
         {
-            return await StartAsync(request, profile, plan, vllm, paths, console, stopping);
+            var model = new ModelServerSpec(request.Backend, profile, request.TimeScale, modalEndpoint, request.ModelKey, vllm) { Plan = plan, Modal = modal };
+            return await StartAsync(request, model, paths, console, stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -60,9 +69,9 @@ internal sealed class SystemRunner(CliContext context)
         }
     }
 
-    private async Task<int> StartAsync(RunRequest request, DeploymentProfile profile, DeploymentPlan plan, VllmRuntime? vllm,
-        HostPaths paths, ResourceConsole console, CancellationTokenSource stopping)
+    private async Task<int> StartAsync(RunRequest request, ModelServerSpec model, HostPaths paths, ResourceConsole console, CancellationTokenSource stopping)
     {
+        var (profile, plan) = (model.Profile, model.Plan!);
         if (!await ServiceBuild.EnsureBuiltAsync(paths, ["Simulator", "ApiService", "Worker"], console, stopping.Token))
         {
             return ExitCodes.Failure;
@@ -77,7 +86,7 @@ internal sealed class SystemRunner(CliContext context)
             return ExitCodes.Failure;
         }
 
-        var settings = new SystemSettings(cache, new ModelServerSpec(request.Backend, profile, request.TimeScale, request.ModelEndpointUri, request.ModelKey, vllm), request.ApiPort);
+        var settings = new SystemSettings(cache, model, request.ApiPort);
         var app = SystemMap.Build(new DistributedApplicationBuilder(paths, console), settings);
         PassThroughEnvironment(app);
 
@@ -129,6 +138,45 @@ internal sealed class SystemRunner(CliContext context)
         return HostPaths.FindOnPath("docker") is not null && await DockerProbe.AnswersAsync(cancellationToken)
             ? (plan, new VllmRuntime(null, Docker: true), [])
             : (plan, null, ["Neither 'vllm' is on PATH (or given with --vllm) nor does a Docker engine answer: install vLLM (pip install vllm==0.11.0) or start Docker."]);
+    }
+
+    /// <summary>
+    /// The Modal endpoint (<c>--model-endpoint</c>, else what <c>deploy modal</c> stored for the profile) and the proxy-auth
+    /// token (environment over the AppHost's user secrets), or why the system cannot start against Modal.
+    /// </summary>
+    private static (Uri? Endpoint, ModalCredentials? Credentials, IReadOnlyList<string> Refusals) ResolveModal(RunRequest request, DeploymentProfile profile)
+    {
+        var problems = new List<string>();
+        var endpoint = request.ModelEndpointUri;
+        if (endpoint is null)
+        {
+            var deployments = ModalDeployments.Open(request.ConfigDirectory);
+            try
+            {
+                endpoint = deployments.Find(profile.Name);
+                if (endpoint is null)
+                {
+                    problems.Add($"No Modal deployment of {profile.Name} is recorded in {deployments.FilePath}. Deploy it first "
+                        + $"(dotnet run --project AppHost -- deploy modal --profile {profile.Name}), or pass its URL with --model-endpoint.");
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddUserSecrets(typeof(SystemRunner).Assembly, optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var (credentials, problem) = ModalCredentials.Resolve(configuration);
+        if (problem is not null)
+        {
+            problems.Add(problem);
+        }
+
+        return (endpoint, credentials, problems);
     }
 
     /// <summary>Aspire's run-mode environment, and the OTLP exporter settings of the AppHost's own environment.</summary>

@@ -13,6 +13,7 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
 {
     public static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan MaxProgressInterval = TimeSpan.FromSeconds(60);
 
     private readonly Dictionary<string, ResourceState> _states = resources.ToDictionary(r => r.Name, _ => ResourceState.Waiting, StringComparer.Ordinal);
     private readonly Dictionary<string, SupervisedProcess> _processes = new(StringComparer.Ordinal);
@@ -120,7 +121,7 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         if (resource.Launch is { } launch)
         {
             console.Info($"Starting {resource.Name}: {Describe(launch)}");
-            process = SupervisedProcess.Start(resource.Name, launch, EnvironmentOf(resource), console, SessionLauncher);
+            process = SupervisedProcess.Start(resource.Name, launch, EnvironmentOf(resource), console, SessionLauncher, resource.Progress);
             lock (_gate)
             {
                 _processes[resource.Name] = process;
@@ -133,36 +134,77 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         }
 
         var clock = Stopwatch.StartNew();
-        var nextProgress = resource.ProgressInterval;
-        while (true)
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var progress = resource.ProgressInterval is { } interval ? ReportProgressAsync(resource, clock, interval, waiting.Token) : Task.CompletedTask;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process is { HasExited: true })
+            while (true)
             {
-                await process.Exited;
-                throw new ResourceFailedException(ExitReport(resource, process, "while starting"));
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process is { HasExited: true })
+                {
+                    await process.Exited;
+                    throw new ResourceFailedException(ExitReport(resource, process, "while starting"));
+                }
 
-            if (await resource.Readiness.IsReadyAsync(cancellationToken) && process is not { HasExited: true })
-            {
-                console.Info(string.Create(CultureInfo.InvariantCulture, $"{resource.Name} is ready ({clock.Elapsed.TotalSeconds:0.0} s)."));
-                return;
-            }
+                if (await resource.Readiness.IsReadyAsync(cancellationToken) && process is not { HasExited: true })
+                {
+                    await waiting.CancelAsync();
+                    await progress;
+                    console.Info(string.Create(CultureInfo.InvariantCulture, $"{resource.Name} is ready ({clock.Elapsed.TotalSeconds:0.0} s)."));
+                    if (resource.Progress?.ReadySummary() is { } summary)
+                    {
+                        console.Info($"{resource.Name}: {summary}");
+                    }
 
-            if (clock.Elapsed > resource.StartupTimeout)
-            {
-                throw new ResourceFailedException(string.Create(CultureInfo.InvariantCulture,
-                    $"{resource.Name} was not ready within {resource.StartupTimeout.TotalSeconds:0} s ({DescribeCheck(resource.Readiness)})."));
-            }
+                    return;
+                }
 
-            if (nextProgress is { } due && clock.Elapsed >= due)
+                if (clock.Elapsed > resource.StartupTimeout)
+                {
+                    var where = resource.Progress?.Describe() is { } described ? $"; last seen: {described}" : "";
+                    throw new ResourceFailedException(string.Create(CultureInfo.InvariantCulture,
+                        $"{resource.Name} was not ready within {resource.StartupTimeout.TotalSeconds:0} s ({DescribeCheck(resource.Readiness)}{where})."));
+                }
+
+                await Task.Delay(ReadinessPollInterval, cancellationToken);
+            }
+        }
+        finally
+        {
+            await waiting.CancelAsync();
+            await progress;
+        }
+    }
+
+    /// <summary>
+    /// While a slow resource starts, says how long it has been and where it is: first after <paramref name="first"/>,
+    /// then at doubling intervals up to <see cref="MaxProgressInterval"/>, so a ten-minute start is a screenful, not a page.
+    /// </summary>
+    private async Task ReportProgressAsync(Resource resource, Stopwatch clock, TimeSpan first, CancellationToken cancellationToken)
+    {
+        var interval = first;
+        var due = first;
+        try
+        {
+            while (true)
             {
+                var wait = due - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+
+                var where = resource.Progress?.Describe() is { } described ? ": " + described : "…";
                 console.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"{resource.Name} is still starting ({clock.Elapsed.TotalSeconds:0} s of at most {resource.StartupTimeout.TotalMinutes:0} min)…"));
-                nextProgress = due + resource.ProgressInterval!.Value;
+                    $"{resource.Name} is still starting ({clock.Elapsed.TotalSeconds:0} s of at most {resource.StartupTimeout.TotalMinutes:0} min){where}"));
+                interval = interval * 2 < MaxProgressInterval ? interval * 2 : MaxProgressInterval;
+                due += interval;
             }
-
-            await Task.Delay(ReadinessPollInterval, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ready, failed or stopping: no more progress lines.
         }
     }
 

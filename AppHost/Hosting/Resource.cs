@@ -27,11 +27,27 @@ internal sealed class Resource(string name)
     /// <summary>Every this often while starting, a "still starting" line (for the minutes a real vLLM takes).</summary>
     public TimeSpan? ProgressInterval { get; set; }
 
+    /// <summary>What the "still starting" lines say about where start-up is, from the process's output or the check.</summary>
+    public IStartupProgress? Progress { get; set; }
+
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
     public List<Resource> References { get; } = [];
 
     public List<Resource> WaitsFor { get; } = [];
+}
+
+/// <summary>Follows a slow start-up (vLLM loading 37–140 GiB of weights, a Modal cold start) to report where it is.</summary>
+internal interface IStartupProgress
+{
+    /// <summary>One line of the process's output (stdout or stderr), as it is written. Called from the output pumps.</summary>
+    void Observe(string line);
+
+    /// <summary>Where start-up is, for a "still starting" line; null when nothing is known yet.</summary>
+    string? Describe();
+
+    /// <summary>A line for when the resource is ready (e.g. the figures vLLM logged against the plan's); null for none.</summary>
+    string? ReadySummary();
 }
 
 /// <summary>A process to start: the executable, its arguments and working directory (environment comes from the resource).</summary>

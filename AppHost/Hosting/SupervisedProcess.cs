@@ -28,7 +28,8 @@ internal sealed partial class SupervisedProcess : IAsyncDisposable
     /// <summary>Completes when the process has exited and its output has been read to the end.</summary>
     public Task Exited { get; private set; } = Task.CompletedTask;
 
-    public static SupervisedProcess Start(string name, ProcessLaunch launch, IReadOnlyDictionary<string, string> environment, ResourceConsole console, string? setsid)
+    public static SupervisedProcess Start(
+        string name, ProcessLaunch launch, IReadOnlyDictionary<string, string> environment, ResourceConsole console, string? setsid, IStartupProgress? progress = null)
     {
         var start = new ProcessStartInfo(setsid ?? launch.FileName)
         {
@@ -56,8 +57,8 @@ internal sealed partial class SupervisedProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{launch.FileName} did not start.");
         process.StandardInput.Close();
         var supervised = new SupervisedProcess(process);
-        var stdout = supervised.PumpAsync(name, process.StandardOutput, console);
-        var stderr = supervised.PumpAsync(name, process.StandardError, console);
+        var stdout = supervised.PumpAsync(name, process.StandardOutput, console, progress);
+        var stderr = supervised.PumpAsync(name, process.StandardError, console, progress);
         supervised.Exited = Task.WhenAll(process.WaitForExitAsync(), stdout, stderr);
         return supervised;
     }
@@ -121,7 +122,7 @@ internal sealed partial class SupervisedProcess : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(string name, StreamReader reader, ResourceConsole console)
+    private async Task PumpAsync(string name, StreamReader reader, ResourceConsole console, IStartupProgress? progress)
     {
         while (await reader.ReadLineAsync() is { } line)
         {
@@ -134,6 +135,7 @@ internal sealed partial class SupervisedProcess : IAsyncDisposable
                 }
             }
 
+            progress?.Observe(line);
             console.Line(name, line);
         }
     }

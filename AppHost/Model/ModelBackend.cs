@@ -11,4 +11,7 @@ internal enum ModelBackend
 
     /// <summary>A server that already runs elsewhere (<c>--model-endpoint</c>).</summary>
     External,
+
+    /// <summary>The profile's vLLM server on Modal, at the URL <c>deploy modal</c> stored, with a proxy-auth token.</summary>
+    Modal,
 }

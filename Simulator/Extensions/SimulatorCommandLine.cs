@@ -20,6 +20,9 @@ internal static class SimulatorCommandLine
         ["--enable-fault-injection"] = "Simulator:EnableFaultInjection",
         ["--prefill-tokens-per-second"] = "Simulator:PrefillTokensPerSecond",
         ["--decode-tokens-per-second"] = "Simulator:DecodeTokensPerSecond",
+        ["--modal-proxy-key"] = "Simulator:Modal:ProxyKey",
+        ["--modal-proxy-secret"] = "Simulator:Modal:ProxySecret",
+        ["--modal-cold-start"] = "Simulator:Modal:ColdStartSeconds",
     };
 
     /// <summary>Gives the valueless flags a value (<c>--enable-fault-injection</c> → <c>--enable-fault-injection=true</c>), which configuration needs.</summary>

@@ -41,9 +41,14 @@ internal static class SimulatorServiceExtensions
         return builder;
     }
 
-    /// <summary>vLLM's API-key check on /v1, /v2 and /inference.</summary>
+    /// <summary>Modal's edge when emulated (proxy auth, cold start), then vLLM's API-key check on /v1, /v2 and /inference.</summary>
     public static WebApplication UseVllmApiKey(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<SimulatorOptions>>().Value.Modal.Enabled)
+        {
+            app.UseMiddleware<ModalEdgeMiddleware>();
+        }
+
         app.UseMiddleware<ApiKeyMiddleware>();
         return app;
     }

@@ -43,4 +43,27 @@ public sealed class SimulatorOptions
 
     /// <summary>Decode tokens per second of one sequence; the planner's estimate when unset.</summary>
     public double? DecodeTokensPerSecond { get; set; }
+
+    /// <summary>Stands in for a Modal web endpoint: see <see cref="ModalEdgeOptions"/>. Off when the key is unset.</summary>
+    public ModalEdgeOptions Modal { get; set; } = new();
+}
+
+/// <summary>
+/// What Modal's edge does in front of a <c>requires_proxy_auth</c> web server, for tests of the Modal backend on a machine
+/// without Modal: every request needs the <c>Modal-Key</c> and <c>Modal-Secret</c> headers (else 401 with Modal's
+/// plain-text message), and during a cold start requests are held until the container's server is up.
+/// </summary>
+public sealed class ModalEdgeOptions
+{
+    /// <summary>The proxy-auth token id (<c>wk-…</c>); with <see cref="ProxySecret"/>, turns the emulation on.</summary>
+    public string? ProxyKey { get; set; }
+
+    /// <summary>The proxy-auth token secret (<c>ws-…</c>).</summary>
+    public string? ProxySecret { get; set; }
+
+    /// <summary>Real seconds after start during which requests are held, as Modal holds them while a container boots.</summary>
+    public double ColdStartSeconds { get; set; }
+
+    /// <summary>Whether the Simulator answers as a Modal endpoint.</summary>
+    public bool Enabled => ProxyKey is { Length: > 0 };
 }

@@ -31,6 +31,20 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add($"Simulator:DecodeTokensPerSecond must be positive, got {decode}.");
         }
 
+        if (options.Modal.ProxyKey is { Length: > 0 } != options.Modal.ProxySecret is { Length: > 0 })
+        {
+            failures.Add("Simulator:Modal needs both ProxyKey and ProxySecret (--modal-proxy-key, --modal-proxy-secret).");
+        }
+
+        if (!(options.Modal.ColdStartSeconds >= 0 && double.IsFinite(options.Modal.ColdStartSeconds)))
+        {
+            failures.Add($"Simulator:Modal:ColdStartSeconds must be a finite number ≥ 0, got {options.Modal.ColdStartSeconds}.");
+        }
+        else if (options.Modal.ColdStartSeconds > 0 && !options.Modal.Enabled)
+        {
+            failures.Add("Simulator:Modal:ColdStartSeconds needs the Modal emulation on (--modal-proxy-key and --modal-proxy-secret).");
+        }
+
         try
         {
             var profile = DeploymentProfiles.Get(options.Profile);

@@ -20,7 +20,10 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the built AppHost as its own process (<c>dotnet Aspire70B.AppHost.dll …</c>) and waits, bounded.</summary>
-    public static async Task<Outcome> RunProcessAsync(params string[] args)
+    public static Task<Outcome> RunProcessAsync(params string[] args) => RunProcessAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunProcessAsync(string[])"/>, with <paramref name="environment"/> set for the process.</summary>
+    public static async Task<Outcome> RunProcessAsync(IDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +36,11 @@ internal static class CliRunner
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -1,4 +1,5 @@
 using Aspire70B.AppHost.Hosting;
+using Aspire70B.AppHost.Modal;
 using Aspire70B.AppHost.Model;
 using Aspire70B.Serving.Profiles;
 using Aspire70B.Serving.Vllm;
@@ -24,7 +25,33 @@ public sealed class ModelServerTests
         Assert.Equal($"Endpoint=http://127.0.0.1:{port};Model=llama-3.1-70b-instruct;Key=secret", model.ConnectionString);
         Assert.Equal(new Uri($"http://127.0.0.1:{port}/health"), Assert.IsType<HttpReadinessCheck>(model.Readiness).Url);
         Assert.Equal(TimeSpan.FromMinutes(30), model.StartupTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(15), model.ProgressInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), model.ProgressInterval);
+        Assert.IsType<VllmStartupLog>(model.Progress);
+    }
+
+    [Fact]
+    public void ModalIsConnectedWithTheProxyAuthTokenAndWaitedForThroughAColdStart()
+    {
+        var profile = DeploymentProfiles.AwqInt4A100;
+        var spec = new ModelServerSpec(ModelBackend.Modal, profile, 1, new Uri("https://acme--aspire70b-awq-int4-a100-serve.modal.run"), null, null)
+        {
+            Modal = new ModalCredentials("wk-1", "ws-2"),
+        };
+
+        var model = Builder().AddModelServer("model", spec).Resource;
+
+        Assert.Null(model.Launch);
+        Assert.Equal("Modal (awq-int4-a100)", model.Source);
+        Assert.Equal(
+            "Endpoint=https://acme--aspire70b-awq-int4-a100-serve.modal.run;Model=llama-3.1-70b-instruct;ModalKey=wk-1;ModalSecret=ws-2",
+            model.ConnectionString);
+        var check = Assert.IsType<ModalReadinessCheck>(model.Readiness);
+        Assert.Equal(new Uri("https://acme--aspire70b-awq-int4-a100-serve.modal.run/health"), check.Url);
+        Assert.Same(check, model.Progress);
+        Assert.Equal("a Modal container is starting and vLLM loads 37.1 GiB of weights per GPU", check.Describe());
+        // The container's own start-up timeout (ModalDeploymentSpec: 10 min + 10 s per GiB of weights) and 5 min more.
+        Assert.Equal(ModalDeploymentSpec.For(profile).StartupTimeout + TimeSpan.FromMinutes(5), model.StartupTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), model.ProgressInterval);
     }
 
     [Fact]

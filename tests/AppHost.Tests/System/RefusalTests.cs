@@ -25,7 +25,8 @@ public sealed class RefusalTests
 
     [Theory]
     [InlineData(new[] { "--backend", "external" }, "--backend external needs --model-endpoint URL.")]
-    [InlineData(new[] { "--model-endpoint", "http://gpu-box:8000" }, "--model-endpoint goes with --backend external.")]
+    [InlineData(new[] { "--model-endpoint", "http://gpu-box:8000" }, "--model-endpoint goes with --backend external or modal.")]
+    [InlineData(new[] { "--backend", "vllm", "--config-dir", "/tmp/x" }, "--config-dir goes with --backend modal.")]
     [InlineData(new[] { "--backend", "external", "--model-endpoint", "ftp://gpu-box" }, "--model-endpoint must be an absolute http(s) URL, got 'ftp://gpu-box'.")]
     [InlineData(new[] { "--time-scale", "-1" }, "--time-scale must be 0 or more, got -1.")]
     [InlineData(new[] { "--vllm", "/opt/venv/bin/vllm" }, "--vllm goes with --backend vllm.")]
