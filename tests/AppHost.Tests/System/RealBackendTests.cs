@@ -111,6 +111,24 @@ public sealed partial class RealBackendTests
     }
 
     [Fact]
+    public async Task TheTokenCanComeFromTheAppHostsUserSecrets()
+    {
+        using var fakes = new FakeTools();
+        // Where 'dotnet user-secrets set … --project AppHost' keeps them on Linux and macOS.
+        var secrets = Path.Combine(fakes.PathOf("home"), ".microsoft", "usersecrets", "aspire70b-apphost");
+        Directory.CreateDirectory(secrets);
+        File.WriteAllText(Path.Combine(secrets, "secrets.json"), """{ "Parameters:modal-key": "wk-secret-store", "Parameters:modal-secret": "ws-secret-store" }""");
+
+        var outcome = await CliRunner.RunProcessAsync(
+            new Dictionary<string, string> { ["HOME"] = fakes.PathOf("home"), ["ASPIRE70B_CONFIG_DIR"] = fakes.PathOf("config"), ["MODAL_KEY"] = "", ["MODAL_SECRET"] = "" },
+            "--backend", "modal", "--profile", "fp8-h100");
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("No Modal deployment of fp8-h100 is recorded", outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("proxy-auth token", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task VllmIsStartedWithThePlannersArgvAndItsStartupLogIsFollowed()
     {
         using var fakes = new FakeTools();
