@@ -55,6 +55,50 @@ public sealed class ParsingTests
         Assert.Equal([new CompletionChunk(0, "a", null, null, null), new CompletionChunk(1, "", "stop", "128009", null)], chunks);
     }
 
+    [Fact]
+    public void TheFinalUsageBecomesAUsageOnlyChunkAfterTheChoices()
+    {
+        var chunks = CompletionChunkParser.Parse(
+            """{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":12,"total_tokens":15,"completion_tokens":3,"prompt_tokens_details":null}}"""u8);
+
+        Assert.Equal([new CompletionChunk(0, "", null, null, new CompletionUsage(12, 3))], chunks);
+        Assert.True(chunks[0].IsUsageOnly);
+    }
+
+    [Fact]
+    public void EscapedTextIsUnescapedAndWhatIsNotNeededIsSkipped()
+    {
+        var chunks = CompletionChunkParser.Parse(
+            """{"choices":[{"logprobs":{"tokens":["a"],"top_logprobs":[{"a":-0.1}],"nested":[[1,{"x":[]}]]},"text":"caf\u00e9\n\"q\" \\ \ud83d\ude00","index":2,"finish_reason":"length","stop_reason":null,"extra":true}],"usage":null,"system_fingerprint":null}"""u8);
+
+        Assert.Equal([new CompletionChunk(2, "café\n\"q\" \\ \U0001F600", "length", null, null)], chunks);
+    }
+
+    [Fact]
+    public void AMissingOrNullTextIsEmpty()
+    {
+        var chunks = CompletionChunkParser.Parse("""{"choices":[{"index":0},{"index":1,"text":null,"finish_reason":"stop","stop_reason":"END"}]}"""u8);
+
+        Assert.Equal([new CompletionChunk(0, "", null, null, null), new CompletionChunk(1, "", "stop", "END", null)], chunks);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("{\"choices\":[")]
+    [InlineData("{\"choices\":{\"index\":0}}")]
+    [InlineData("{\"choices\":[{\"index\":\"zero\"}]}")]
+    [InlineData("{\"choices\":[{\"index\":1.5}]}")]
+    [InlineData("{\"usage\":{\"completion_tokens\":1}}")]
+    [InlineData("{\"usage\":3}")]
+    public void AnEventThatIsNotACompletionChunkIsABrokenUpstream(string payload)
+    {
+        var error = Assert.Throws<BackendException>(() => CompletionChunkParser.Parse(Encoding.UTF8.GetBytes(payload)));
+
+        Assert.Equal(BackendFailure.Broken, error.Failure);
+        Assert.Equal("The model server sent an event that is not a completion chunk.", error.Message);
+    }
+
     [Theory]
     [InlineData("Endpoint=http://127.0.0.1:8000;Key=k;Model=m", "http://127.0.0.1:8000/", "k", "m")]
     [InlineData("Endpoint=https://x.modal.run;ModalKey=wk;ModalSecret=ws", "https://x.modal.run/", null, null)]

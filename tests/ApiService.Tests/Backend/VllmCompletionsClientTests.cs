@@ -155,6 +155,26 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AGarbledEventAfterOutputBreaksTheStream()
+    {
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("partial"), """{"choices":[{"index":"x"}]}""", ScriptedUpstream.Chunk("never"), "[DONE]");
+
+        await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
+        var seen = new List<string>();
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var chunk in stream.ReadAllAsync())
+            {
+                seen.Add(chunk.Text);
+            }
+        });
+
+        Assert.Equal(["partial"], seen);
+        Assert.Equal(BackendFailure.Broken, error.Failure);
+        Assert.Equal("The model server sent an event that is not a completion chunk.", error.Message);
+    }
+
+    [Fact]
     public async Task AStreamThatEndsWithoutDoneIsBrokenNotFinished()
     {
         _upstream.ThenEvents(ScriptedUpstream.Chunk("partial"));
