@@ -13,6 +13,7 @@ internal static class CliApp
             ProfilesCommand.Create(context),
             RenderCommand.Create(context),
             DeployCommand.Create(context),
+            GuardCommand.Create(context),
         };
         RunCommand.Configure(root, context);
         return root;

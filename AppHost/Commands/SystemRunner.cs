@@ -90,6 +90,8 @@ internal sealed class SystemRunner(CliContext context)
         var app = SystemMap.Build(new DistributedApplicationBuilder(paths, console), settings);
         PassThroughEnvironment(app);
 
+        await using var guard = OrphanGuard.TryStart(paths, DistributedApplication.SessionLauncher);
+        app.Guard = guard;
         var files = new StartupFiles(request.EndpointsFile, request.StateFile);
         try
         {

@@ -22,6 +22,12 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
 
     public IReadOnlyList<Resource> Resources { get; } = resources;
 
+    /// <summary>Told of every child started, to stop them if the AppHost is killed outright; null for none.</summary>
+    public OrphanGuard? Guard { get; set; }
+
+    /// <summary><c>setsid</c> when present (Linux): children get their own session, out of reach of the terminal's Ctrl+C.</summary>
+    public static readonly string? SessionLauncher = OperatingSystem.IsLinux() ? HostPaths.FindOnPath("setsid") : null;
+
     /// <summary>Environment every child receives: the OTLP exporter settings of the AppHost's own environment, the run mode.</summary>
     public Dictionary<string, string> SharedEnvironment { get; } = new(StringComparer.Ordinal);
 
@@ -122,6 +128,7 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         {
             console.Info($"Starting {resource.Name}: {Describe(launch)}");
             process = SupervisedProcess.Start(resource.Name, launch, EnvironmentOf(resource), console, SessionLauncher, resource.Progress);
+            Guard?.Watch(process.Id);
             lock (_gate)
             {
                 _processes[resource.Name] = process;
@@ -287,8 +294,6 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         _ => "process running",
     };
 
-    /// <summary><c>setsid</c> when present (Linux): children get their own session, out of reach of the terminal's Ctrl+C.</summary>
-    private static readonly string? SessionLauncher = OperatingSystem.IsLinux() ? HostPaths.FindOnPath("setsid") : null;
 }
 
 /// <summary>A resource could not be started or stopped running; the message is the report shown to the user.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Aspire70B.AppHost.Hosting;
 
@@ -9,9 +8,8 @@ namespace Aspire70B.AppHost.Hosting;
 /// On Linux a child runs in its own session (<c>setsid</c>, which keeps the PID), so a terminal's Ctrl+C reaches
 /// only the AppHost, which then stops the children itself, in reverse order.
 /// </summary>
-internal sealed partial class SupervisedProcess : IAsyncDisposable
+internal sealed class SupervisedProcess : IAsyncDisposable
 {
-    private const int Sigterm = 15;
     private const int TailLines = 20;
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
@@ -81,7 +79,7 @@ internal sealed partial class SupervisedProcess : IAsyncDisposable
             return;
         }
 
-        if (OperatingSystem.IsWindows() || Kill(_process.Id, Sigterm) != 0)
+        if (PosixSignals.Send(_process.Id, PosixSignals.Sigterm) != 0)
         {
             KillTree();
         }
@@ -139,7 +137,4 @@ internal sealed partial class SupervisedProcess : IAsyncDisposable
             console.Line(name, line);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

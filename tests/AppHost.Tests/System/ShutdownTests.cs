@@ -1,6 +1,6 @@
 namespace Aspire70B.AppHost.Tests.System;
 
-/// <summary>A run without redis-server on PATH (so Garnet), stopped with SIGTERM: nothing may remain.</summary>
+/// <summary>Stopping the system: with SIGTERM (a run on Garnet) and with SIGKILL, nothing may remain.</summary>
 public sealed class ShutdownTests
 {
     [Fact]
@@ -46,6 +46,40 @@ public sealed class ShutdownTests
             }
 
             Directory.Delete(path, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AnAppHostKilledOutrightLeavesNoChildBehind()
+    {
+        IReadOnlyList<int> tree = [];
+        try
+        {
+            await using var appHost = AppHostProcess.Start(["--time-scale", "0"]);
+            await appHost.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+            var children = appHost.ResourcePids();
+            tree = appHost.Descendants();
+            Assert.All(children.Values, pid => Assert.Contains(pid, tree));
+
+            // SIGKILL: no handler runs, the AppHost stops nothing itself. Its guard sees the pipe close.
+            await appHost.SignalAsync("KILL");
+            Assert.True(await appHost.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (DateTime.UtcNow < deadline && tree.Any(ProcessTree.IsAlive))
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.All(children, child => Assert.False(ProcessTree.IsAlive(child.Value), $"{child.Key} (pid {child.Value}) survived a killed AppHost"));
+            Assert.All(tree, pid => Assert.False(ProcessTree.IsAlive(pid), $"process {pid} survived a killed AppHost"));
+        }
+        finally
+        {
+            foreach (var pid in tree.Where(ProcessTree.IsAlive))
+            {
+                ProcessTree.Kill(pid);
+            }
         }
     }
 
