@@ -39,13 +39,18 @@ internal static class ApplicationServiceExtensions
             var options = sp.GetRequiredService<IOptions<BackendOptions>>().Value;
             return new CircuitBreaker(options.BreakerFailureThreshold, options.BreakerOpenDuration, sp.GetRequiredService<TimeProvider>());
         });
+        // The hot path: the client has its own retries, breaker and timeouts (a generic retry of a POST that already
+        // streamed would be wrong) and a concrete endpoint, so the shared resilience and discovery handlers and the
+        // per-request logging handlers are left out; the request is still traced by .NET's HttpClient activity.
         services.AddHttpClient<VllmCompletionsClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
-            });
+            })
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
+            .RemoveAllLoggers();
 
         // The prompt cache: Redis when configured and enabled, otherwise none.
         services.AddSingleton<IPromptCacheStore>(sp =>
