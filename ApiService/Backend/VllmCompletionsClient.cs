@@ -231,7 +231,9 @@ internal sealed class CompletionStream : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!_callerToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    throw new BackendException(BackendFailure.Timeout, "The model server stopped sending tokens.");
+                    throw new BackendException(BackendFailure.Timeout, _total.IsCancellationRequested
+                        ? "The completion took longer than the gateway allows (Backend:TotalTimeout)."
+                        : "The model server stopped sending tokens.");
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException)
                 {

@@ -110,4 +110,29 @@ public sealed class RenderCommandTests
         var exitCode = CliApp.Run(args, new CliContext(output, error, input));
         return (exitCode, output.ToString(), error.ToString());
     }
+
+    [Fact]
+    public void TheReadmesExampleRendersExactlyAsTheReadmeShows()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Aspire70B.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var readme = File.ReadAllText(Path.Combine(dir.FullName, "README.md")).ReplaceLineEndings("\n");
+        var section = readme[readme.IndexOf("## The exact prompt", StringComparison.Ordinal)..];
+        var echo = section.IndexOf("echo '", StringComparison.Ordinal) + "echo '".Length;
+        var request = section[echo..section.IndexOf('\'', echo)];
+        const string Command = "--template llama-3.1-instruct\n```\n";
+        var afterCommand = section.IndexOf(Command, StringComparison.Ordinal) + Command.Length;
+        var shown = section.IndexOf("```\n", afterCommand, StringComparison.Ordinal) + 4;
+        var expected = section[shown..section.IndexOf("```", shown, StringComparison.Ordinal)];
+
+        var result = CliRunner.RunWithInput(request, "render", "--template", "llama-3.1-instruct");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(expected, result.Out);
+        Assert.StartsWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>", expected, StringComparison.Ordinal);
+    }
 }

@@ -218,6 +218,66 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStreamThatFlowsPastTheTotalTimeoutIsCutAndTheUpstreamAborted()
+    {
+        _upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            while (true)
+            {
+                await context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk("t")}\n\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(50, context.RequestAborted);
+            }
+        });
+
+        await using var stream = await Client(new BackendOptions { TotalTimeout = TimeSpan.FromMilliseconds(600), IdleTimeout = TimeSpan.FromSeconds(30) })
+            .OpenAsync(Request, CancellationToken.None);
+        var seen = 0;
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var chunk in stream.ReadAllAsync())
+            {
+                seen++;
+            }
+        });
+
+        Assert.Equal(BackendFailure.Timeout, error.Failure);
+        Assert.Equal("The completion took longer than the gateway allows (Backend:TotalTimeout).", error.Message);
+        Assert.True(seen >= 2, $"{seen} chunks before the cut");
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Single(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task AConnectionLostAfterOutputIsNotRetried()
+    {
+        _upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk("partial")}\n\n");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(100);
+            context.Abort();
+        });
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("a retry would read this", "stop"), ScriptedUpstream.Usage(5, 1), "[DONE]");
+
+        await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
+        var seen = new List<string>();
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var chunk in stream.ReadAllAsync())
+            {
+                seen.Add(chunk.Text);
+            }
+        });
+
+        Assert.Equal(BackendFailure.Broken, error.Failure);
+        Assert.Equal(["partial"], seen);
+        Assert.Single(_upstream.Requests);
+    }
+
+    [Fact]
     public async Task CancellingTheReadAbortsTheUpstreamRequest()
     {
         _upstream.Then(async context =>

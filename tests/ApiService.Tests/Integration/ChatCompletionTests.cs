@@ -241,6 +241,39 @@ public sealed class ChatCompletionTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task AStreamCutMidwayIsNotCachedAndAFinishedStreamServesAPlainRequest()
+    {
+        var streamed = Body(Unique("store only what finished"), stream: true);
+
+        using var cut = await PostAsync(streamed, ("X-Sim-Drop-After-Tokens", "3"));
+        var cutSse = await cut.Content.ReadAsStringAsync();
+        using var again = await PostAsync(streamed);
+        var againSse = await again.Content.ReadAsStringAsync();
+        using var plain = await PostAsync(streamed.Replace("\"stream\":true", "\"stream\":false", StringComparison.Ordinal));
+        using var plainJson = JsonDocument.Parse(await plain.Content.ReadAsStringAsync());
+
+        Assert.Equal("miss", cut.Headers.GetValues("x-cache").Single());
+        Assert.DoesNotContain("data: [DONE]", cutSse, StringComparison.Ordinal);
+        Assert.Contains("\"error\"", cutSse, StringComparison.Ordinal);
+        // The cut answer was not stored: the same request goes to the model again, and this time finishes.
+        Assert.Equal("miss", again.Headers.GetValues("x-cache").Single());
+        Assert.EndsWith("data: [DONE]\n\n", againSse, StringComparison.Ordinal);
+        Assert.Equal("hit", plain.Headers.GetValues("x-cache").Single());
+        Assert.Equal(StreamedText(againSse), plainJson.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task AStreamIsMarkedAsAnUnbufferedEventStreamForProxies()
+    {
+        using var response = await PostAsync(Body(Unique("headers"), stream: true));
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/event-stream; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        Assert.Equal("no", response.Headers.GetValues("X-Accel-Buffering").Single());
+    }
+
+    [Fact]
     public async Task TheFirstChunkReachesTheClientBeforeTheBackendHasFinished()
     {
         var client = GatewayFixture.ChatClient(fixture.SlowGateway, "unused");

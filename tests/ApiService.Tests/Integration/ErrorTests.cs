@@ -136,7 +136,9 @@ public sealed class ErrorTests(GatewayFixture fixture)
         response.Dispose();
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        // The model server's own words (the Simulator's injected failure), not a gateway paraphrase.
+        Assert.Equal("Simulated engine failure.", error.GetProperty("message").GetString());
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
     }
 
     [Fact]
