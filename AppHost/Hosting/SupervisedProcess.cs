@@ -15,7 +15,16 @@ internal sealed class SupervisedProcess : IAsyncDisposable
     private readonly Queue<string> _tail = new();
     private readonly Lock _gate = new();
 
-    private SupervisedProcess(Process process) => _process = process;
+    private readonly bool _leadsGroup;
+
+    private SupervisedProcess(Process process, bool leadsGroup)
+    {
+        _process = process;
+        _leadsGroup = leadsGroup;
+    }
+
+    /// <summary>How long the output is read on after the process exits, when something it started still holds it open.</summary>
+    public static TimeSpan OutputDrainLimit { get; } = TimeSpan.FromSeconds(2);
 
     public int Id => _process.Id;
 
@@ -23,7 +32,7 @@ internal sealed class SupervisedProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Completes when the process has exited and its output has been read to the end.</summary>
+    /// <summary>Completes when the process has exited and its output has been read to the end (or for at most <see cref="OutputDrainLimit"/>).</summary>
     public Task Exited { get; private set; } = Task.CompletedTask;
 
     public static SupervisedProcess Start(
@@ -54,10 +63,10 @@ internal sealed class SupervisedProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{launch.FileName} did not start.");
         process.StandardInput.Close();
-        var supervised = new SupervisedProcess(process);
+        var supervised = new SupervisedProcess(process, leadsGroup: setsid is not null);
         var stdout = supervised.PumpAsync(name, process.StandardOutput, console, progress);
         var stderr = supervised.PumpAsync(name, process.StandardError, console, progress);
-        supervised.Exited = Task.WhenAll(process.WaitForExitAsync(), stdout, stderr);
+        supervised.Exited = ExitedAsync(process, stdout, stderr);
         return supervised;
     }
 
@@ -70,31 +79,36 @@ internal sealed class SupervisedProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM, then after <paramref name="grace"/> a kill of the process and every descendant.</summary>
+    /// <summary>
+    /// SIGTERM (to the whole process group when the child leads one, so what it started is asked too), then after
+    /// <paramref name="grace"/> a kill of the process and every descendant; once it has exited, whatever of its group
+    /// is left (something that ignored SIGTERM, or outlived its parent) is killed, so nothing outlives a stop.
+    /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (_process.HasExited)
+        if (!_process.HasExited)
         {
-            await Exited;
-            return;
-        }
+            if (Signal(PosixSignals.Sigterm) != 0)
+            {
+                KillTree();
+            }
 
-        if (PosixSignals.Send(_process.Id, PosixSignals.Sigterm) != 0)
-        {
-            KillTree();
-        }
-
-        using var timeout = new CancellationTokenSource(grace);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            KillTree();
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                KillTree();
+            }
         }
 
         await Exited;
+        if (_leadsGroup)
+        {
+            PosixSignals.Send(-_process.Id, PosixSignals.Sigkill);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -108,8 +122,22 @@ internal sealed class SupervisedProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The process exits; its last lines are read unless what it started keeps the output open past the limit.</summary>
+    private static async Task ExitedAsync(Process process, Task stdout, Task stderr)
+    {
+        await process.WaitForExitAsync();
+        await Task.WhenAll(stdout, stderr).WaitAsync(OutputDrainLimit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private int Signal(int signal) => _leadsGroup && PosixSignals.Send(-_process.Id, signal) == 0 ? 0 : PosixSignals.Send(_process.Id, signal);
+
     private void KillTree()
     {
+        if (_leadsGroup)
+        {
+            PosixSignals.Send(-_process.Id, PosixSignals.Sigkill);
+        }
+
         try
         {
             _process.Kill(entireProcessTree: true);

@@ -42,7 +42,8 @@ public sealed class SupervisorTests
     {
         var (builder, output) = Create();
         Shell(builder, "steady", "sleep 30");
-        Shell(builder, "flaky", "sleep 1; echo bye; exit 4");
+        // Well after its 0.2 s readiness, even on a loaded machine: this is an exit after start-up.
+        Shell(builder, "flaky", "sleep 3; echo bye; exit 4");
 
         var exit = await builder.Build().RunAsync(_ => Task.CompletedTask, CancellationToken.None);
 
@@ -72,6 +73,34 @@ public sealed class SupervisorTests
             .ToList();
         Assert.All(order, i => Assert.True(i >= 0, output.ToString()));
         Assert.Equal(order.Order().ToList(), order);
+    }
+
+    [Fact]
+    public async Task WhatAChildStartedIsStoppedWithItAndDoesNotHoldTheStopUp()
+    {
+        var (builder, output) = Create();
+        // The shell dies of SIGTERM at once; its background sleep would go on holding the output pipe for a minute.
+        Shell(builder, "parent", "sleep 60 & echo \"grandchild $!\"; wait");
+        using var stop = new CancellationTokenSource();
+        var clock = global::System.Diagnostics.Stopwatch.StartNew();
+
+        var exit = await builder.Build().RunAsync(async _ =>
+        {
+            await Task.Delay(300);
+            await stop.CancelAsync();
+        }, stop.Token);
+
+        Assert.Equal(0, exit);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"the stop took {clock.Elapsed}");
+        var line = output.ToString().Split('\n').Single(l => l.StartsWith("[parent] grandchild ", StringComparison.Ordinal));
+        var grandchild = int.Parse(line["[parent] grandchild ".Length..], global::System.Globalization.CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < deadline && PosixSignals.IsAlive(grandchild))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(PosixSignals.IsAlive(grandchild), $"the grandchild {grandchild} outlived the stop");
     }
 
     [Fact]
