@@ -21,10 +21,10 @@ public sealed partial class RealBackendTests
     [Fact]
     public async Task DeployStoresTheUrlAndTheModalBackendChatsThroughItWithTheProxyToken()
     {
-        // Modal's side: the endpoint the deployment would create, holding requests through a 15 s cold start.
+        // Modal's side: the endpoint the deployment would create, holding requests through a 20 s cold start.
         await using var endpoint = await ServiceProcess.StartUntilOutputAsync(
             "Simulator",
-            ["--profile", Profile, "--time-scale", "0", "--modal-proxy-key", ModalKey, "--modal-proxy-secret", ModalSecret, "--modal-cold-start", "15"],
+            ["--profile", Profile, "--time-scale", "0", "--modal-proxy-key", ModalKey, "--modal-proxy-secret", ModalSecret, "--modal-cold-start", "20"],
             new Dictionary<string, string>(),
             "Now listening on");
         var url = endpoint.BaseAddress.ToString().TrimEnd('/');
@@ -142,7 +142,7 @@ public sealed partial class RealBackendTests
             done
             echo "(APIServer pid=$$) INFO 11-22 03:00:01 [api_server.py:1839] vLLM API server version 0.11.0"
             echo "(EngineCore_DP0 pid=$$) INFO 11-22 03:00:09 [gpu_model_runner.py:2602] Starting to load model hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4..."
-            sleep 7
+            sleep 9
             echo "(EngineCore_DP0 pid=$$) INFO 11-22 03:00:53 [gpu_model_runner.py:2653] Model loading took 37.0906 GiB and 43.511220 seconds"
             echo "(EngineCore_DP0 pid=$$) INFO 11-22 03:01:20 [gpu_worker.py:298] Available KV cache memory: 33.61 GiB"
             echo "(EngineCore_DP0 pid=$$) INFO 11-22 03:01:21 [kv_cache_utils.py:1087] GPU KV cache size: 110,112 tokens"
