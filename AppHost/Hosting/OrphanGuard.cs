@@ -93,7 +93,14 @@ internal sealed class OrphanGuard : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            _process.Kill();
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile.
+            }
         }
 
         _process.Dispose();
