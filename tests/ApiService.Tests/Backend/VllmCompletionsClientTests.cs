@@ -48,6 +48,20 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         return chunks;
     }
 
+    /// <summary>Reads until the stream fails: the texts that arrived first, and the failure.</summary>
+    private static async Task<(List<string> Seen, BackendException Error)> ReadUntilFailureAsync(CompletionStream stream)
+    {
+        var seen = new List<string>();
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var chunk in stream.ReadAllAsync())
+            {
+                seen.Add(chunk.Text);
+            }
+        });
+        return (seen, error);
+    }
+
     [Fact]
     public async Task StreamsChunksAndUsageAndSendsTheRenderedPromptWithoutAddingSpecialTokens()
     {
@@ -140,14 +154,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         _upstream.ThenEvents(ScriptedUpstream.Chunk("partial"), """{"error":{"message":"engine died","type":"InternalServerError","param":null,"code":500}}""", "[DONE]");
 
         await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
-        var seen = new List<string>();
-        var error = await Assert.ThrowsAsync<BackendException>(async () =>
-        {
-            await foreach (var chunk in stream.ReadAllAsync())
-            {
-                seen.Add(chunk.Text);
-            }
-        });
+        var (seen, error) = await ReadUntilFailureAsync(stream);
 
         Assert.Equal(["partial"], seen);
         Assert.Equal(BackendFailure.Broken, error.Failure);
@@ -160,14 +167,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         _upstream.ThenEvents(ScriptedUpstream.Chunk("partial"), """{"choices":[{"index":"x"}]}""", ScriptedUpstream.Chunk("never"), "[DONE]");
 
         await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
-        var seen = new List<string>();
-        var error = await Assert.ThrowsAsync<BackendException>(async () =>
-        {
-            await foreach (var chunk in stream.ReadAllAsync())
-            {
-                seen.Add(chunk.Text);
-            }
-        });
+        var (seen, error) = await ReadUntilFailureAsync(stream);
 
         Assert.Equal(["partial"], seen);
         Assert.Equal(BackendFailure.Broken, error.Failure);
@@ -263,14 +263,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         _upstream.ThenEvents(ScriptedUpstream.Chunk("a retry would read this", "stop"), ScriptedUpstream.Usage(5, 1), "[DONE]");
 
         await using var stream = await Client().OpenAsync(Request, CancellationToken.None);
-        var seen = new List<string>();
-        var error = await Assert.ThrowsAsync<BackendException>(async () =>
-        {
-            await foreach (var chunk in stream.ReadAllAsync())
-            {
-                seen.Add(chunk.Text);
-            }
-        });
+        var (seen, error) = await ReadUntilFailureAsync(stream);
 
         Assert.Equal(BackendFailure.Broken, error.Failure);
         Assert.Equal(["partial"], seen);
