@@ -1,6 +1,6 @@
-using Aspire70B.AppHost.Commands;
+using Aspire70B.Cli.Commands;
 
-namespace Aspire70B.AppHost.Tests;
+namespace Aspire70B.Cli.Tests;
 
 public sealed class RenderCommandTests
 {

@@ -1,18 +1,20 @@
 using System.Text.Json;
 
-namespace Aspire70B.AppHost.Modal;
+namespace Aspire70B.Serving.Vllm;
 
 /// <summary>
 /// The Modal endpoints <c>deploy modal</c> created, by profile: <c>modal-deployments.json</c> in the user's
 /// configuration folder (<c>ASPIRE70B_CONFIG_DIR</c>, else the platform's application-data folder + <c>aspire70b</c>).
 /// Only URLs are kept here; credentials live in user secrets or the environment.
 /// </summary>
-internal sealed class ModalDeployments(string folder)
+public sealed class ModalDeployments(string folder)
 {
+    /// <summary>The environment variable that names the configuration folder.</summary>
     public const string FolderVariable = "ASPIRE70B_CONFIG_DIR";
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>The file the endpoints are kept in.</summary>
     public string FilePath { get; } = Path.Combine(folder, "modal-deployments.json");
 
     /// <summary>The folder given, else <c>ASPIRE70B_CONFIG_DIR</c>, else the user's application-data folder.</summary>

@@ -1,4 +1,4 @@
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
 /// <summary>Where a command writes. Tests pass string writers; the program passes the console.</summary>
 internal sealed record CliContext(TextWriter Out, TextWriter Error, TextReader In)

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Aspire70B.AppHost.Tests;
+namespace Aspire70B.Cli.Tests;
 
 public sealed class PlanCommandTests
 {

@@ -1,14 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Aspire70B.AppHost.Hosting;
-using Aspire70B.AppHost.Modal;
 using Aspire70B.Serving.Catalogue;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
 using Aspire70B.Serving.Vllm;
 
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
 /// <summary>
 /// <c>deploy modal --profile P</c>: plans the profile, writes its Modal deployment spec (built in C# from the same
@@ -61,18 +59,20 @@ internal static partial class DeployCommand
             return ExitCodes.Failure;
         }
 
-        var root = HostPaths.Discover().RepositoryRoot;
-        var app = Path.Combine(root, "ModelServer", "modal_app.py");
-        var specPath = specFile?.FullName ?? Path.Combine(root, "ModelServer", "profile.json");
+        var files = ModelServerFiles.Locate(Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        var app = files.App;
+        var specPath = specFile?.FullName ?? files.DefaultSpecPath(ModalDeployments.Open(configDir?.FullName).FilePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(specPath)!);
         File.WriteAllText(specPath, spec.ToJson());
         context.Out.WriteLine($"Wrote the Modal spec of {profile.Name} to {specPath}: {spec.Gpu}, vLLM {spec.VllmVersion}, app {spec.AppName}.");
+        context.Out.WriteLine($"  vLLM in the container: {VllmLaunch.ToShellCommand(spec.VllmCommand)}");
         context.Out.WriteLine($"  ASPIRE70B_MODAL_SPEC={specPath} modal deploy {app}");
         if (dryRun)
         {
             return ExitCodes.Success;
         }
 
-        var modal = modalFile?.FullName ?? HostPaths.FindOnPath("modal");
+        var modal = modalFile?.FullName ?? ModelServerFiles.FindOnPath("modal");
         if (modal is null || !File.Exists(modal))
         {
             context.Error.WriteLine("The Modal CLI is not installed. Install it with 'pip install -r ModelServer/requirements.txt', sign in with 'modal token new', and run this again.");

@@ -2,7 +2,7 @@ using System.Globalization;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Vllm;
 
-namespace Aspire70B.AppHost.Output;
+namespace Aspire70B.Cli.Output;
 
 /// <summary>Writes a plan for a person: verdict first, then memory, capacity, speed, cost, and what to change.</summary>
 internal static class PlanTextWriter

@@ -1,22 +1,19 @@
 using System.CommandLine;
 
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
-/// <summary>The AppHost command line: the system runner (the root command) and its subcommands.</summary>
+/// <summary>The <c>aspire70b</c> command line: <c>plan</c>, <c>profiles</c>, <c>render</c> and <c>deploy modal</c>.</summary>
 internal static class CliApp
 {
     public static RootCommand CreateRootCommand(CliContext context)
     {
-        var root = new RootCommand("Aspire70B: Llama 3.1 70B as an ordinary chat service.")
+        return new RootCommand("aspire70b: plan, price, render and deploy Llama 3.1 70B on vLLM.")
         {
             PlanCommand.Create(context),
             ProfilesCommand.Create(context),
             RenderCommand.Create(context),
             DeployCommand.Create(context),
-            GuardCommand.Create(context),
         };
-        RunCommand.Configure(root, context);
-        return root;
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; a command-line error exits with <see cref="ExitCodes.Usage"/>.</summary>
@@ -37,7 +34,7 @@ internal static class CliApp
         return parseResult.Invoke(Invocation(context));
     }
 
-    /// <summary>As <see cref="Run"/>, for the program itself: the system runner is asynchronous.</summary>
+    /// <summary>As <see cref="Run"/>, for the program itself.</summary>
     public static async Task<int> RunAsync(string[] args, CliContext context)
     {
         var parseResult = CreateRootCommand(context).Parse(args);
@@ -55,8 +52,6 @@ internal static class CliApp
         return await parseResult.InvokeAsync(Invocation(context));
     }
 
-    // The system runner handles SIGINT/SIGTERM itself (children are stopped first), so System.CommandLine's own
-    // termination handling, which would end the process after a fixed timeout, is off.
     private static InvocationConfiguration Invocation(CliContext context) =>
-        new() { Output = context.Out, Error = context.Error, ProcessTerminationTimeout = null };
+        new() { Output = context.Out, Error = context.Error };
 }

@@ -1,4 +1,4 @@
-namespace Aspire70B.AppHost.Output;
+namespace Aspire70B.Cli.Output;
 
 /// <summary>A plain-text table with aligned columns: readable in a terminal and stable in a log or a test.</summary>
 internal sealed class TextTable

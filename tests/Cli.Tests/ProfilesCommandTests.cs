@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Aspire70B.Serving.Profiles;
 
-namespace Aspire70B.AppHost.Tests;
+namespace Aspire70B.Cli.Tests;
 
 public sealed class ProfilesCommandTests
 {

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Aspire70B.AppHost.Commands;
+using Aspire70B.Cli.Commands;
 
-namespace Aspire70B.AppHost.Tests;
+namespace Aspire70B.Cli.Tests;
 
-/// <summary>Runs the AppHost command line in-process, or as a real process, and captures what it writes.</summary>
+/// <summary>Runs the aspire70b command line in-process, or as a real process, and captures what it writes.</summary>
 internal static class CliRunner
 {
     public sealed record Outcome(int ExitCode, string Out, string Error);
@@ -19,7 +19,7 @@ internal static class CliRunner
         return new Outcome(exit, output.ToString(), error.ToString());
     }
 
-    /// <summary>Starts the built AppHost as its own process (<c>dotnet Aspire70B.AppHost.dll …</c>) and waits, bounded.</summary>
+    /// <summary>Starts the built tool as its own process (<c>dotnet Aspire70B.Cli.dll …</c>) and waits, bounded.</summary>
     public static Task<Outcome> RunProcessAsync(params string[] args) => RunProcessAsync(new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="RunProcessAsync(string[])"/>, with <paramref name="environment"/> set for the process.</summary>
@@ -32,7 +32,7 @@ internal static class CliRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Aspire70B.AppHost.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Aspire70B.Cli.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
 /// <summary>Numeric options whose parse errors name the option and the value, in plain words.</summary>
 internal static class NumberOptions

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Aspire70B.Serving.Templates;
 
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
 /// <summary>
 /// <c>render --template ID [--request FILE|-] [--special-tokens reject|escape]</c>: prints the exact prompt the gateway

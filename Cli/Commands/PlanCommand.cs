@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
-using Aspire70B.AppHost.Output;
+using Aspire70B.Cli.Output;
 using Aspire70B.Serving.Catalogue;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
 using Aspire70B.Serving.Vllm;
 
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
 /// <summary><c>plan</c>: what a deployment costs in GPU memory, whether vLLM starts, and what to change if not.</summary>
 internal static class PlanCommand

@@ -1,6 +1,7 @@
+using Aspire70B.Cli.Commands;
 using System.Text.Json;
 
-namespace Aspire70B.AppHost.Tests;
+namespace Aspire70B.Cli.Tests;
 
 /// <summary><c>deploy modal</c> with a fake Modal CLI (a script standing where the real one would be).</summary>
 [global::System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -40,6 +41,22 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Equal(Golden("fp8-h100"), File.ReadAllText(spec));
         Assert.Contains($"ASPIRE70B_MODAL_SPEC={spec} modal deploy ", result.Out, StringComparison.Ordinal);
         Assert.Contains("H100, vLLM 0.11.0, app aspire70b-fp8-h100.", result.Out, StringComparison.Ordinal);
+        var serve = result.Out.Split('\n').Single(line => line.StartsWith("  vLLM in the container: ", StringComparison.Ordinal));
+        Assert.Equal("  vLLM in the container: " + Serving.Vllm.VllmLaunch.ToShellCommand(Serving.Vllm.ModalDeploymentSpec.For(Serving.Profiles.DeploymentProfiles.Get("fp8-h100")).VllmCommand), serve);
+        Assert.StartsWith("  vLLM in the container: vllm serve ", serve, StringComparison.Ordinal);
+        Assert.Contains(" --port 8000", serve, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OutsideARepositoryTheAppPackedWithTheToolIsDeployedAndTheSpecKeptWithTheDeployments()
+    {
+        var tool = Directory.CreateDirectory(Path.Combine(_folder.FullName, "tool"));
+        var files = ModelServerFiles.Locate(_folder.FullName, tool.FullName);
+
+        Assert.False(files.InRepository);
+        Assert.Equal(Path.Combine(tool.FullName, "ModelServer", "modal_app.py"), files.App);
+        Assert.Equal(Path.Combine(_folder.FullName, "cfg", "modal-profile.json"), files.DefaultSpecPath(Path.Combine(_folder.FullName, "cfg", "modal-deployments.json")));
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "ModelServer", "modal_app.py")), "the tool's output carries the Modal app");
     }
 
     [Fact]
@@ -88,5 +105,16 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("No available memory for the cache blocks", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(spec));
+    }
+
+    [Theory]
+    [InlineData("└── 🔨 Created web function serve => https://acme--aspire70b-awq-int4-a100-serve.modal.run", "https://acme--aspire70b-awq-int4-a100-serve.modal.run/")]
+    [InlineData("Created web function serve => https://llm.example.com (custom domain)", "https://llm.example.com/")]
+    [InlineData("View Deployment: https://modal.com/apps/acme/main/deployed/aspire70b-fp8-h100", null)]
+    [InlineData("see https://acme--aspire70b-fp8-h100-serve.modal.run for the endpoint", "https://acme--aspire70b-fp8-h100-serve.modal.run/")]
+    [InlineData("✓ App deployed in 3.241s! 🎉", null)]
+    public void TheEndpointIsReadFromModalsDeployOutput(string line, string? expected)
+    {
+        Assert.Equal(expected, DeployCommand.EndpointUrl(line)?.ToString());
     }
 }

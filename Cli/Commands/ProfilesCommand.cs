@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using Aspire70B.AppHost.Output;
+using Aspire70B.Cli.Output;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
 using Aspire70B.Serving.Vllm;
 
-namespace Aspire70B.AppHost.Commands;
+namespace Aspire70B.Cli.Commands;
 
 /// <summary><c>profiles</c>: every named deployment with the planner's verdict, or (<c>--costs</c>) what each costs to run.</summary>
 internal static class ProfilesCommand

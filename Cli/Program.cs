@@ -1,0 +1,3 @@
+using Aspire70B.Cli.Commands;
+
+return await CliApp.RunAsync(args, CliContext.FromConsole());
