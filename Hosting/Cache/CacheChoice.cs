@@ -1,18 +1,18 @@
-namespace Aspire70B.AppHost.Cache;
+namespace Aspire70B.Hosting.Cache;
 
 /// <summary>Where the Redis-compatible cache comes from.</summary>
-internal enum CacheSource
+public enum CacheSource
 {
     /// <summary><c>ConnectionStrings:cache</c> was given: the AppHost starts nothing and connects to it.</summary>
     Configured,
 
-    /// <summary><c>redis-server</c> on PATH, ephemeral (no RDB, no AOF).</summary>
+    /// <summary>The <c>redis</c> container through Aspire.Hosting.Redis, when a container runtime answers.</summary>
+    Container,
+
+    /// <summary><c>redis-server</c> on PATH.</summary>
     RedisServer,
 
-    /// <summary>The <c>redis</c> container, when a Docker engine answers.</summary>
-    Docker,
-
-    /// <summary>Garnet from the repository's dotnet tool manifest (no persistence by default).</summary>
+    /// <summary>Garnet from the repository's dotnet tool manifest.</summary>
     Garnet,
 }
 
@@ -21,16 +21,17 @@ internal enum CacheSource
 /// <param name="Reason">One sentence: why this one (and why not the ones before it).</param>
 /// <param name="ConfiguredConnectionString">For <see cref="CacheSource.Configured"/>: the connection string as given.</param>
 /// <param name="RedisServerPath">For <see cref="CacheSource.RedisServer"/>: the executable.</param>
-internal sealed record CacheChoice(CacheSource Source, string Reason, string? ConfiguredConnectionString = null, string? RedisServerPath = null)
+public sealed record CacheChoice(CacheSource Source, string Reason, string? ConfiguredConnectionString = null, string? RedisServerPath = null)
 {
-    /// <summary>The container image used when Docker answers.</summary>
-    public const string RedisImage = "redis:7.4-alpine";
+    /// <summary>The container image used when a container runtime answers (Aspire.Hosting.Redis's).</summary>
+    public const string RedisImage = "redis (Aspire.Hosting.Redis)";
 
+    /// <summary>A word for the dashboard: configured, container, redis-server or garnet.</summary>
     public string Label => Source switch
     {
         CacheSource.Configured => "configured",
+        CacheSource.Container => "container",
         CacheSource.RedisServer => "redis-server",
-        CacheSource.Docker => "docker",
         _ => "garnet",
     };
 }

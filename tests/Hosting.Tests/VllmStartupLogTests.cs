@@ -1,8 +1,8 @@
-using Aspire70B.AppHost.Model;
+using Aspire70B.Hosting.Vllm;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
 
-namespace Aspire70B.AppHost.Tests.Modal;
+namespace Aspire70B.Hosting.Tests;
 
 /// <summary>Progress and the figures vLLM logs, read from a v0.11 start-up log and set against the plan.</summary>
 public sealed class VllmStartupLogTests

@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Aspire70B.AppHost.Model;
+namespace Aspire70B.Hosting.Vllm;
 
 /// <summary>One GPU as <c>nvidia-smi</c> reports it.</summary>
-internal sealed record DetectedGpu(string Name, double MemoryMiB)
+public sealed record DetectedGpu(string Name, double MemoryMiB)
 {
     public double MemoryGiB => MemoryMiB / 1024.0;
 }
 
 /// <summary>The local GPUs: <c>nvidia-smi --query-gpu=name,memory.total --format=csv,noheader</c>.</summary>
-internal static class GpuInventory
+public static class GpuInventory
 {
     public static readonly string[] NvidiaSmiArguments = ["--query-gpu=name,memory.total", "--format=csv,noheader"];
 
@@ -42,10 +42,13 @@ internal static class GpuInventory
         return gpus;
     }
 
-    /// <summary>Runs nvidia-smi; null when it is missing or fails (no GPU, no driver).</summary>
-    public static async Task<string?> QueryAsync(CancellationToken cancellationToken)
+    /// <summary>Runs nvidia-smi from PATH; null when it is missing or fails (no GPU, no driver).</summary>
+    public static Task<string?> QueryAsync(CancellationToken cancellationToken) => QueryAsync("nvidia-smi", cancellationToken);
+
+    /// <summary>Runs <paramref name="nvidiaSmi"/>; null when it is missing or fails (no GPU, no driver).</summary>
+    public static async Task<string?> QueryAsync(string nvidiaSmi, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("nvidia-smi", NvidiaSmiArguments)
+        var start = new ProcessStartInfo(nvidiaSmi, NvidiaSmiArguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

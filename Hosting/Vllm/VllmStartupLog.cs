@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Aspire70B.AppHost.Hosting;
 using Aspire70B.Serving.Planning;
 
-namespace Aspire70B.AppHost.Model;
+namespace Aspire70B.Hosting.Vllm;
 
 /// <summary>
 /// Follows vLLM's start-up log (V1 engine, as of v0.11) to say where a long start is — loading weights, profiling
@@ -11,7 +10,7 @@ namespace Aspire70B.AppHost.Model;
 /// (weights per GPU, KV-cache memory and tokens) with the plan that was checked before it started. Lines it does not
 /// know are ignored, so a reworded log costs a progress detail, never the start. Thread-safe (two output pumps).
 /// </summary>
-internal sealed partial class VllmStartupLog(DeploymentPlan plan) : IStartupProgress
+public sealed partial class VllmStartupLog(DeploymentPlan plan)
 {
     /// <summary>Beyond this relative difference between logged and planned KV tokens, the ready line warns.</summary>
     public const double KvToleranceFraction = 0.05;
@@ -113,6 +112,44 @@ internal sealed partial class VllmStartupLog(DeploymentPlan plan) : IStartupProg
             }
 
             return summary;
+        }
+    }
+
+    /// <summary>The figures vLLM logged next to the plan's, as resource properties (name, value); empty before it logs them.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Figures()
+    {
+        lock (_gate)
+        {
+            var figures = new List<KeyValuePair<string, string>>();
+            if (_weightsGiB is { } weights)
+            {
+                figures.Add(new("vllm.weights_gib_per_gpu", Invariant($"{weights:0.00} (plan {plan.PerGpu.WeightsGiB:0.00})")));
+            }
+
+            if (_kvGiB is { } kvGiB)
+            {
+                figures.Add(new("vllm.kv_cache_gib", Invariant($"{kvGiB:0.00} (plan {plan.PerGpu.KvCacheGiB:0.00})")));
+            }
+
+            if (_kvTokens is { } tokens)
+            {
+                figures.Add(new("vllm.kv_cache_tokens", Invariant($"{tokens:N0} (plan {plan.KvCacheTokens:N0})")));
+            }
+
+            return figures;
+        }
+    }
+
+    /// <summary>Whether the KV cache vLLM logged is more than <see cref="KvToleranceFraction"/> off the plan.</summary>
+    public bool KvCacheOffPlan
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kvTokens is { } logged && plan.KvCacheTokens > 0
+                    && Math.Abs(logged - plan.KvCacheTokens) > KvToleranceFraction * plan.KvCacheTokens;
+            }
         }
     }
 

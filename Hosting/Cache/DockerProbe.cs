@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Aspire70B.AppHost.Cache;
+namespace Aspire70B.Hosting.Cache;
 
 /// <summary>Whether a Docker engine answers: <c>docker info</c> exits 0 within a few seconds.</summary>
-internal static class DockerProbe
+public static class DockerProbe
 {
     public static async Task<bool> AnswersAsync(CancellationToken cancellationToken)
     {

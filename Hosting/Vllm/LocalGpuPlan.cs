@@ -3,14 +3,14 @@ using Aspire70B.Serving.Catalogue;
 using Aspire70B.Serving.Planning;
 using Aspire70B.Serving.Profiles;
 
-namespace Aspire70B.AppHost.Model;
+namespace Aspire70B.Hosting.Vllm;
 
 /// <summary>
 /// Checks a profile against the GPUs of this machine before vLLM is started: enough GPUs, then the planner run on the
 /// detected card (the catalogue's spec when the name matches, otherwise the reported memory), so a plan vLLM would
 /// refuse is refused here with the planner's reasons and suggestions.
 /// </summary>
-internal static class LocalGpuPlan
+public static class LocalGpuPlan
 {
     /// <summary>The plan on these GPUs, or the reasons it cannot run (no GPU, too few).</summary>
     public static (DeploymentPlan? Plan, IReadOnlyList<string> Refusals) Check(DeploymentProfile profile, IReadOnlyList<DetectedGpu> gpus)

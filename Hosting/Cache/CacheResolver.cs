@@ -1,0 +1,38 @@
+namespace Aspire70B.Hosting.Cache;
+
+/// <summary>What the resolver may look at; tests pass fakes.</summary>
+/// <param name="ConfiguredConnectionString">The value of <c>ConnectionStrings:{name}</c>, if any.</param>
+/// <param name="FindOnPath">Finds an executable on PATH, or null.</param>
+/// <param name="ContainerRuntimeAnswersAsync">Whether a container runtime answers (<c>docker info</c> succeeds).</param>
+public sealed record CacheProbes(string? ConfiguredConnectionString, Func<string, string?> FindOnPath, Func<CancellationToken, Task<bool>> ContainerRuntimeAnswersAsync);
+
+/// <summary>
+/// Picks a Redis-compatible server, in order: a configured connection string → a Redis container when a container runtime
+/// answers → <c>redis-server</c> on PATH → Garnet from the repository's tool manifest, which needs only the .NET SDK.
+/// </summary>
+public static class CacheResolver
+{
+    /// <summary>The choice for the resource <paramref name="name"/>, with the reason shown in the dashboard.</summary>
+    public static async Task<CacheChoice> ResolveAsync(string name, CacheProbes probes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(probes);
+        if (probes.ConfiguredConnectionString is { Length: > 0 } configured)
+        {
+            return new CacheChoice(CacheSource.Configured, $"ConnectionStrings:{name} is set; using that server, starting none.", ConfiguredConnectionString: configured);
+        }
+
+        var docker = probes.FindOnPath("docker");
+        if (docker is not null && await probes.ContainerRuntimeAnswersAsync(cancellationToken))
+        {
+            return new CacheChoice(CacheSource.Container, $"a container runtime answers; running {CacheChoice.RedisImage}.");
+        }
+
+        var noContainers = docker is null ? "no container runtime on PATH" : "docker is on PATH but no engine answers";
+        if (probes.FindOnPath("redis-server") is { } redis)
+        {
+            return new CacheChoice(CacheSource.RedisServer, $"{noContainers}; running redis-server from PATH ({redis}).", RedisServerPath: redis);
+        }
+
+        return new CacheChoice(CacheSource.Garnet, $"{noContainers} and no redis-server on PATH; running Garnet from the tool manifest (.config/dotnet-tools.json).");
+    }
+}
