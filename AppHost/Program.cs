@@ -1,3 +1,37 @@
-using Aspire70B.AppHost.Commands;
+using Microsoft.Extensions.Configuration;
+using Aspire70B.AppHost;
+using Aspire70B.Hosting.Vllm;
 
-return await CliApp.RunAsync(args, CliContext.FromConsole());
+var builder = DistributedApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, AppHostOptions.SwitchMappings.ToDictionary());
+var options = builder.Configuration.GetSection(AppHostOptions.Section).Get<AppHostOptions>() ?? new AppHostOptions();
+
+// The planner gate: a profile vLLM would refuse stops everything before anything starts.
+var gate = await StartupGate.CheckAsync(options, builder.Configuration, Console.Error, ct => GpuInventory.QueryAsync(options.NvidiaSmi, ct), CancellationToken.None);
+if (gate.ExitCode is { } exitCode)
+{
+    return exitCode;
+}
+
+var cache = builder.AddCache("cache", options).WithFlushPromptCacheCommand();
+var batches = builder.AddCache("batches", options, durable: true);
+
+var model = builder.AddModelServer("vllm", options, gate).AddModel("model");
+
+var apiservice = builder.AddProject<Projects.ApiService>("apiservice", launchProfileName: null)
+    .WithHttpEndpoint(port: options.Port, name: "http")
+    .WithReference(cache)
+    .WithReference(batches)
+    .WithReference(model).WaitFor(model)
+    .WithEnvironment("Gateway__Profile", gate.Profile!.Name)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Worker>("worker", launchProfileName: null)
+    .WithReference(cache)
+    .WithReference(batches)
+    .WithReference(apiservice).WaitFor(apiservice);
+
+builder.WriteEndpointsFile(options.EndpointsFile, apiservice, model, cache);
+
+builder.Build().Run();
+return 0;

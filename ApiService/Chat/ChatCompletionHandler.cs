@@ -65,7 +65,9 @@ internal sealed partial class ChatCompletionHandler(
                 return;
             }
 
-            var result = plan.Cache.Applies ? "miss" : "bypass";
+            // A cache that failed the lookup (down, slow) was not used: the answer comes from the model (fail-open) and
+            // the client is told so, the same as a request the cache does not apply to.
+            var result = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
             context.Response.Headers["x-cache"] = result;
             telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", result));
             var source = Source(plan, out var joined);

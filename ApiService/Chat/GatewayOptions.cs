@@ -8,7 +8,7 @@ internal sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>The deployment profile served (see <c>dotnet run --project AppHost -- profiles</c>).</summary>
+    /// <summary>The deployment profile served (see <c>dotnet run --project Cli -- profiles</c>).</summary>
     [Required]
     public string Profile { get; set; } = Serving.Profiles.DeploymentProfiles.Default.Name;
 

@@ -1,4 +1,4 @@
-namespace Aspire70B.AppHost.Tests.System;
+namespace Aspire70B.AppHost.Tests;
 
 /// <summary>
 /// A folder of stand-in executables (shell scripts) for tools this machine does not have — <c>modal</c>, <c>vllm</c>,

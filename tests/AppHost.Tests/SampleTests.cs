@@ -1,14 +1,18 @@
 using System.Diagnostics;
+using Aspire70B.TestSupport;
 
-namespace Aspire70B.AppHost.Tests.System;
+namespace Aspire70B.AppHost.Tests;
 
 /// <summary>samples/ChatSample against the system the AppHost runs, the two ways the README points it at apiservice.</summary>
-public sealed class SampleTests(RunningSystem system) : IClassFixture<RunningSystem>
+[Collection(SharedSystem.Name)]
+public sealed class SampleTests(RunningSystem system)
 {
+    private string ApiService => system.ApiServiceUrl.ToString().TrimEnd('/');
+
     [Fact]
     public async Task WithEndpointTheSampleChatsOverTwoStreamedTurnsAndRunsTheToolLoop()
     {
-        var (exit, output, error) = await RunSampleAsync(["--endpoint", system.ApiService.ToString().TrimEnd('/')], new Dictionary<string, string>());
+        var (exit, output, error) = await RunSampleAsync(["--endpoint", ApiService], new Dictionary<string, string>());
 
         Assert.True(exit == 0, output + error);
         AssertConversation(output);
@@ -17,7 +21,7 @@ public sealed class SampleTests(RunningSystem system) : IClassFixture<RunningSys
     [Fact]
     public async Task WithAspiresServiceVariableTheSampleFindsTheGatewayItself()
     {
-        var (exit, output, error) = await RunSampleAsync([], new Dictionary<string, string> { ["services__apiservice__http__0"] = system.ApiService.ToString().TrimEnd('/') });
+        var (exit, output, error) = await RunSampleAsync([], new Dictionary<string, string> { ["services__apiservice__http__0"] = ApiService });
 
         Assert.True(exit == 0, output + error);
         AssertConversation(output);
@@ -35,7 +39,7 @@ public sealed class SampleTests(RunningSystem system) : IClassFixture<RunningSys
     private void AssertConversation(string output)
     {
         var lines = output.Split('\n');
-        Assert.Equal($"Aspire70B at {system.ApiService.ToString().TrimEnd('/')}/ (model: the gateway's)", lines[0]);
+        Assert.Equal($"Aspire70B at {ApiService}/ (model: the gateway's)", lines[0]);
         Assert.Contains("user: What is tensor parallelism, in one sentence?", lines);
         Assert.Contains("user: And why does a 70B model need it on 80 GB GPUs?", lines);
         Assert.Contains("user: What's the weather in Paris right now?", lines);
@@ -47,7 +51,7 @@ public sealed class SampleTests(RunningSystem system) : IClassFixture<RunningSys
     private static async Task<(int Exit, string Output, string Error)> RunSampleAsync(IEnumerable<string> args, IDictionary<string, string> environment)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var dll = Path.Combine(TestSupport.RedisServer.RepositoryRoot(), "samples", "ChatSample", "bin", configuration, "net10.0", "Aspire70B.ChatSample.dll");
+        var dll = Path.Combine(RedisServer.RepositoryRoot(), "samples", "ChatSample", "bin", configuration, "net10.0", "Aspire70B.ChatSample.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
@@ -64,7 +68,7 @@ public sealed class SampleTests(RunningSystem system) : IClassFixture<RunningSys
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("the sample did not start");
         process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var error = process.StandardError.ReadToEndAsync(timeout.Token);
         try

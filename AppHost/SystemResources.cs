@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Aspire70B.Hosting.Cache;
+using Aspire70B.Hosting.Vllm;
+
+namespace Aspire70B.AppHost;
+
+/// <summary>The map's two choices: which Redis-compatible server holds each store, and which model server runs.</summary>
+internal static class SystemResources
+{
+    /// <summary>
+    /// The prompt cache (<paramref name="durable"/> false: may evict and be lost) or the batch store (durable: every
+    /// acknowledged write is kept in the data folder and survives a restart of the server).
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddCache(this IDistributedApplicationBuilder builder, string name, AppHostOptions options, bool durable = false)
+    {
+        var choice = CacheResolver.ResolveAsync(name,
+            new CacheProbes(builder.Configuration.GetConnectionString(name), FindOnPath, DockerProbe.AnswersAsync),
+            CancellationToken.None).GetAwaiter().GetResult();
+        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        var dataDirectory = durable ? Path.Combine(options.BatchDataDirectory, choice.Label) : null;
+        return builder.AddRedisCompatible(name, choice, repositoryRoot, dataDirectory);
+    }
+
+    /// <summary>The model server of the chosen backend, checked by the gate.</summary>
+    public static IResourceBuilder<IResource> AddModelServer(this IDistributedApplicationBuilder builder, string name, AppHostOptions options, StartupDecision gate)
+    {
+        var profile = gate.Profile!;
+        var key = options.ModelKey is { Length: > 0 } k ? builder.AddParameter("model-key", k, secret: true) : null;
+        switch (options.Backend)
+        {
+            case ModelBackend.Modal:
+                foreach (var (parameter, value) in ModalToken.EnvironmentFallback(builder.Configuration))
+                {
+                    builder.Configuration[parameter] = value;
+                }
+
+                return Untyped(builder, builder.AddModalVllm(name, profile, gate.ModalEndpoint, options.ConfigDir));
+            case ModelBackend.External:
+                return Untyped(builder, builder.AddExternalVllm(name, profile, options.ModelEndpointUri!, key));
+            case ModelBackend.Vllm:
+                var vllm = builder.AddVllm(name, profile, options.Vllm, gate.Plan);
+                if (key is not null)
+                {
+                    vllm.WithApiKey(key);
+                }
+
+                return options.Container || (options.Vllm is null && vllm.Resource.EnvironmentSteps.Count > 0 && FindOnPath("docker") is not null && DockerProbe.AnswersAsync(CancellationToken.None).GetAwaiter().GetResult())
+                    ? Untyped(builder, vllm.RunAsContainer())
+                    : Untyped(builder, vllm);
+            default:
+                var simulator = builder.AddVllmSimulator<Projects.Simulator>(name, profile, options.TimeScale);
+                if (key is not null)
+                {
+                    simulator.WithApiKey(key);
+                }
+
+                return Untyped(builder, simulator);
+        }
+    }
+
+    private static IResourceBuilder<IResource> Untyped<T>(IDistributedApplicationBuilder builder, IResourceBuilder<T> resource)
+        where T : IResource => builder.CreateResourceBuilder<IResource>(resource.Resource);
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}
