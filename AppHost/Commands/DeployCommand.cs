@@ -66,6 +66,11 @@ internal static partial class DeployCommand
         var specPath = specFile?.FullName ?? Path.Combine(root, "ModelServer", "profile.json");
         File.WriteAllText(specPath, spec.ToJson());
         context.Out.WriteLine($"Wrote the Modal spec of {profile.Name} to {specPath}: {spec.Gpu}, vLLM {spec.VllmVersion}, app {spec.AppName}.");
+        foreach (var line in spec.ScalingLines(GpuPriceTable.ModalDefaults))
+        {
+            context.Out.WriteLine(line);
+        }
+
         context.Out.WriteLine($"  ASPIRE70B_MODAL_SPEC={specPath} modal deploy {app}");
         if (dryRun)
         {

@@ -40,6 +40,11 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Equal(Golden("fp8-h100"), File.ReadAllText(spec));
         Assert.Contains($"ASPIRE70B_MODAL_SPEC={spec} modal deploy ", result.Out, StringComparison.Ordinal);
         Assert.Contains("H100, vLLM 0.11.0, app aspire70b-fp8-h100.", result.Out, StringComparison.Ordinal);
+        Assert.Contains(
+            "\nScaling: 0–1 container of H100 (min_containers 0, max_containers 1), 16 concurrent requests per container (the plan's max_num_seqs); an idle container stops after 900 s (scaledown_window).\n" +
+            "Cost ceiling: $3.95/h with all 1 container busy ($3.95/h per container GPU, Modal list price, 2025); $0.00/h when idle (scales to zero).\n",
+            result.Out,
+            StringComparison.Ordinal);
     }
 
     [Fact]
