@@ -257,6 +257,8 @@ internal sealed partial class ChatCompletionHandler(
         BackendFailure.Unauthorized => (OpenAIError.BadGateway("The model server refused the gateway's credentials."), null),
         BackendFailure.Unavailable => (OpenAIError.Unavailable("The model server is unavailable; retry shortly."), backendOptions.Value.RetryAfter),
         BackendFailure.Timeout => (OpenAIError.Timeout("The model server did not answer in time."), null),
+        BackendFailure.ColdStart => (OpenAIError.Unavailable($"The model is still starting (cold start); retry after {backendOptions.Value.ColdStartRetryAfter.TotalSeconds:0} s."), backendOptions.Value.ColdStartRetryAfter),
+        BackendFailure.Redirected => (OpenAIError.BadGateway(e.Message), null),
         _ => (OpenAIError.BadGateway($"The model server failed mid-response: {e.Message}"), null),
     };
 
