@@ -116,7 +116,7 @@ internal sealed class GenerationJobFactory(
             }
         }
 
-        throw new VllmErrorException(VllmError.BadRequest("prompt: Input should be a valid string or a list of strings or token ids", "prompt"));
+        throw new VllmErrorException(VllmError.BadRequest("prompt: Input should be a valid string or a list of strings or token ids"));
     }
 
     private List<int> TokenIds(List<JsonElement> items)
@@ -126,7 +126,7 @@ internal sealed class GenerationJobFactory(
         {
             if (JsonFields.AsInteger(item) is not { } id || id < 0 || id >= deployment.Tokenizer.Vocabulary.VocabSize)
             {
-                throw new VllmErrorException(VllmError.BadRequest($"Token id {item.GetRawText()} is out of vocabulary", "prompt"));
+                throw new VllmErrorException(VllmError.BadRequest($"Token id {item.GetRawText()} is out of vocabulary"));
             }
 
             ids.Add((int)id);

@@ -105,6 +105,8 @@ public sealed partial class GoldenProtocolTests : IClassFixture<GoldenProtocolTe
             ("stream_options not an object", "/v1/completions", """{"prompt":"Hi","stream":true,"stream_options":"yes"}"""),
             ("malformed json", "/v1/completions", """{"prompt": "Hi", """),
             ("tokenize unknown model", "/tokenize", """{"model":"gpt-4","prompt":"Hi"}"""),
+            ("tokenize without prompt or messages", "/tokenize", """{"add_special_tokens":true}"""),
+            ("detokenize without tokens", "/detokenize", """{}"""),
         ];
 
         var transcript = new StringBuilder();
