@@ -209,6 +209,8 @@ class DeployTests(unittest.TestCase):
             self.assertEqual(deploy(path).app.registered_functions["serve"].gpu, ("H100!", 1))
 
     def test_the_old_nested_serve_is_refused_as_modal_refuses_it(self):
+        # modal/_utils/function_utils.py, FunctionInfo.__init__: a non-serialized function whose __qualname__ has
+        # '<locals>' raises LocalFunctionError with this message when @app.function takes the decorated partial.
         spec = golden_specs()["awq-int4-a100"]
         with self.assertRaises(modal_standin.LocalFunctionError) as caught:
             nested_modal_app.build_app(spec, modal_standin, GOLDEN / "awq-int4-a100.json")
