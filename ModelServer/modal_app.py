@@ -1,12 +1,17 @@
 """Aspire70B on Modal: vLLM's OpenAI server for one deployment profile.
 
 The AppHost writes the profile's deployment spec as JSON (``profile.json`` beside this file, or the path in
-``ASPIRE70B_MODAL_SPEC``) from the C# ``Serving`` library: the ``vllm serve`` command line is built there, from the same
-profile the planner checked, and this module only runs it. Deploy with::
+``ASPIRE70B_MODAL_SPEC``) from the C# ``Serving`` library: the ``vllm serve`` command line, the GPU and the scaling bounds
+are decided there, from the same profile the planner checked, and this module only runs them. Deploy with::
 
     modal deploy ModelServer/modal_app.py
 
-Modal is imported lazily, so the spec handling is testable (and importable) without the Modal client installed.
+The served function ``serve`` is defined at module level, as Modal requires of a function it imports (it refuses one
+defined inside another function unless it is ``serialized=True``). Modal imports this file twice: on the machine that
+deploys (where the spec is the local file) and in every container (where the image carries the spec at
+``SPEC_IN_IMAGE`` and ``ASPIRE70B_MODAL_SPEC`` points there).
+
+Without the Modal client installed the module still imports (``app`` is then None), so the spec handling is testable.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import re
 import subprocess
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SPEC_ENV = "ASPIRE70B_MODAL_SPEC"
 SPEC_IN_IMAGE = "/root/aspire70b-profile.json"
 
@@ -26,7 +31,9 @@ SPEC_IN_IMAGE = "/root/aspire70b-profile.json"
 HF_TRANSFER = "hf_transfer==0.1.9"
 PYTHON_VERSION = "3.12"
 
-_GPU = re.compile(r"^[A-Z0-9][A-Z0-9-]*(:[1-8])?$")
+# A GPU string as Modal's guide lists them: a type, '!' (H100 only: never upgraded to an H200) or '+' (B200 only: a
+# B300 may serve), then ':N' for N GPUs in one container.
+_GPU = re.compile(r"^(?:[A-Z0-9][A-Z0-9-]*|H100!|B200\+)(:[1-8])?$")
 _FIELDS: dict[str, type] = {
     "format": int,
     "app_name": str,
@@ -38,6 +45,8 @@ _FIELDS: dict[str, type] = {
     "port": int,
     "startup_timeout_seconds": int,
     "scaledown_window_seconds": int,
+    "min_containers": int,
+    "max_containers": int,
     "max_concurrent_inputs": int,
     "huggingface_secret": str,
     "volumes": dict,
@@ -62,7 +71,7 @@ def load_spec(path: pathlib.Path) -> dict[str, Any]:
     except OSError as error:
         raise SpecError(
             f"cannot read the deployment spec {path}: {error.strerror}; "
-            "write it with 'dotnet run --project AppHost -- deploy modal --profile NAME'"
+            "write it with 'aspire70b deploy modal --profile NAME' (dotnet run --project Cli -- deploy modal …)"
         ) from error
     try:
         spec = json.loads(text)
@@ -95,10 +104,12 @@ def validate(spec: Any) -> None:
     if "--api-key" in command:
         raise SpecError("the API key must not be in the command line; Modal's proxy auth guards the endpoint")
     if not _GPU.match(spec["gpu"]):
-        raise SpecError(f"'gpu' {spec['gpu']!r} is not a Modal GPU string such as 'A100-80GB' or 'H100:2'")
-    for name in ("port", "startup_timeout_seconds", "scaledown_window_seconds", "max_concurrent_inputs"):
+        raise SpecError(f"'gpu' {spec['gpu']!r} is not a Modal GPU string such as 'A100-80GB', 'H100!' or 'H100:2'")
+    for name in ("port", "startup_timeout_seconds", "scaledown_window_seconds", "max_concurrent_inputs", "max_containers"):
         if spec[name] <= 0:
             raise SpecError(f"'{name}' must be positive")
+    if not 0 <= spec["min_containers"] <= spec["max_containers"]:
+        raise SpecError("'min_containers' must be between 0 and 'max_containers'")
     for mount, volume in spec["volumes"].items():
         if not mount.startswith("/") or not isinstance(volume, str) or not volume:
             raise SpecError(f"volume {mount!r} must be an absolute path mapped to a volume name")
@@ -117,46 +128,47 @@ def image_packages(spec: dict[str, Any]) -> list[str]:
     return [f"vllm=={spec['vllm_version']}", HF_TRANSFER]
 
 
-def build_app(spec: dict[str, Any], modal: Any, local_spec: pathlib.Path) -> Any:
-    """The Modal app serving ``spec``: vLLM's own OpenAI server behind ``@modal.web_server``."""
-    image = (
-        modal.Image.debian_slim(python_version=PYTHON_VERSION)
-        .pip_install(*image_packages(spec))
-        .env({"HF_HUB_ENABLE_HF_TRANSFER": "1", SPEC_ENV: SPEC_IN_IMAGE})
-        .add_local_file(str(local_spec), SPEC_IN_IMAGE)
-    )
-    volumes = {mount: modal.Volume.from_name(name, create_if_missing=True) for mount, name in spec["volumes"].items()}
-    app = modal.App(spec["app_name"])
-
-    @app.function(
-        image=image,
-        gpu=spec["gpu"],
-        scaledown_window=spec["scaledown_window_seconds"],
-        timeout=spec["startup_timeout_seconds"],
-        volumes=volumes,
-        secrets=[modal.Secret.from_name(spec["huggingface_secret"])],
-    )
-    @modal.concurrent(max_inputs=spec["max_concurrent_inputs"])
-    @modal.web_server(
-        port=spec["port"],
-        startup_timeout=spec["startup_timeout_seconds"],
-        requires_proxy_auth=spec["requires_proxy_auth"],
-    )
-    def serve() -> None:
-        # Modal waits until the port answers; vLLM's own log shows the load progress.
-        subprocess.Popen(spec["vllm_command"])
-
-    return app
-
-
-def _module_app() -> Any:
-    """The module-level app 'modal deploy' looks for; None where the Modal client is not installed."""
+def _client() -> Any:
+    """Modal's client, or None where it is not installed."""
     try:
         import modal  # noqa: PLC0415 - imported lazily on purpose
     except ImportError:
         return None
-    path = spec_path()
-    return build_app(load_spec(path), modal, path)
+    return modal
 
 
-app = _module_app()
+modal = _client()
+app: Any = None
+
+if modal is not None:
+    SPEC_FILE = spec_path()
+    SPEC = load_spec(SPEC_FILE)
+
+    image = (
+        modal.Image.debian_slim(python_version=PYTHON_VERSION)
+        .pip_install(*image_packages(SPEC))
+        .env({"HF_HUB_ENABLE_HF_TRANSFER": "1", SPEC_ENV: SPEC_IN_IMAGE})
+        .add_local_file(str(SPEC_FILE), SPEC_IN_IMAGE)
+    )
+    volumes = {mount: modal.Volume.from_name(name, create_if_missing=True) for mount, name in SPEC["volumes"].items()}
+    app = modal.App(SPEC["app_name"])
+
+    @app.function(
+        image=image,
+        gpu=SPEC["gpu"],
+        min_containers=SPEC["min_containers"],
+        max_containers=SPEC["max_containers"],
+        scaledown_window=SPEC["scaledown_window_seconds"],
+        timeout=SPEC["startup_timeout_seconds"],
+        volumes=volumes,
+        secrets=[modal.Secret.from_name(SPEC["huggingface_secret"])],
+    )
+    @modal.concurrent(max_inputs=SPEC["max_concurrent_inputs"])
+    @modal.web_server(
+        port=SPEC["port"],
+        startup_timeout=SPEC["startup_timeout_seconds"],
+        requires_proxy_auth=SPEC["requires_proxy_auth"],
+    )
+    def serve() -> None:
+        """Starts vLLM; Modal waits until the port answers (vLLM's own log shows the load progress)."""
+        subprocess.Popen(SPEC["vllm_command"])

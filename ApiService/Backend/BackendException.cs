@@ -17,6 +17,15 @@ internal enum BackendFailure
 
     /// <summary>The stream ended without a finish, or carried an error event, after output had started.</summary>
     Broken,
+
+    /// <summary>
+    /// The model server is cold-starting: Modal answered 303 (a request it held 150 s without a response) or held the
+    /// request past the first-token timeout. Retried until the request's deadline; then 503 with <c>Retry-After</c>.
+    /// </summary>
+    ColdStart,
+
+    /// <summary>The model server answered with a redirect other than Modal's cold-start 303, which the gateway never follows: 502.</summary>
+    Redirected,
 }
 
 /// <summary>A model-server call that failed. The message is safe to show a client; it never carries credentials.</summary>

@@ -41,6 +41,17 @@ internal sealed class BackendOptions
     /// </summary>
     public List<string> ForwardHeaders { get; set; } = [];
 
+    /// <summary>
+    /// How long to wait before sending a request again while the model server cold-starts (Modal answered 303 or held
+    /// the request past <see cref="FirstTokenTimeout"/>). The request is retried until <see cref="TotalTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ColdStartRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>Retry-After</c> sent with the 503 of a request that gave up waiting for a cold start.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ColdStartRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary><c>Retry-After</c> sent with a 503.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);

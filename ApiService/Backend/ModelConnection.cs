@@ -31,6 +31,9 @@ internal sealed record ModelConnection(Uri Endpoint, string? Key, string? Model,
         return new ModelConnection(uri, Get("Key"), Get("Model"), modalKey, modalSecret);
     }
 
+    /// <summary>Whether the model server is a Modal web endpoint (proxy auth given).</summary>
+    public bool IsModal => ModalKey is not null;
+
     /// <summary>The connection without its secrets, for logs and /health.</summary>
     public override string ToString() =>
         $"Endpoint={Endpoint};Key={(Key is null ? "" : "***")};Model={Model}{(ModalKey is null ? "" : ";ModalKey=***;ModalSecret=***")}";

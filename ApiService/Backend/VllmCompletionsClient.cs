@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -10,15 +11,23 @@ namespace Aspire70B.ApiService.Backend;
 /// Calls a vLLM-compatible server's <c>/v1/completions</c>, always streaming (a non-streaming client request is
 /// aggregated by the caller), so time to first token is measured the same way for both and nothing is buffered.
 /// Retries connection failures and 5xx with backoff, but only until the first event has arrived: after that the
-/// caller may already have written to its client.
+/// caller may already have written to its client. A cold start before the first event — Modal's 303 for a request it
+/// held 150 s, or a Modal endpoint holding the request past the first-token timeout — is not a failure: the request is
+/// sent again every <see cref="BackendOptions.ColdStartRetryDelay"/> until the model answers or the request's own
+/// deadline (<see cref="BackendOptions.TotalTimeout"/>) would pass, each wait logged and recorded as a span event.
+/// Redirects are never followed (the HttpClient is configured with <c>AllowAutoRedirect=false</c>).
 /// </summary>
 internal sealed partial class VllmCompletionsClient(
     HttpClient http,
     ModelConnection connection,
     IOptions<BackendOptions> options,
     CircuitBreaker breaker,
+    TimeProvider time,
     ILogger<VllmCompletionsClient> logger)
 {
+    /// <summary>The span event recorded for each cold-start wait.</summary>
+    public const string ColdStartEvent = "aspire70b.model_server.cold_start";
+
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     private readonly BackendOptions _options = options.Value;
@@ -32,6 +41,8 @@ internal sealed partial class VllmCompletionsClient(
     {
         var body = CompletionRequestWriter.Write(request);
         var headers = request.ForwardedHeaders;
+        var started = time.GetTimestamp();
+        var coldStarts = 0;
         for (var attempt = 0; ; attempt++)
         {
             if (!breaker.TryEnter())
@@ -39,11 +50,35 @@ internal sealed partial class VllmCompletionsClient(
                 throw new BackendException(BackendFailure.Unavailable, "The model server is failing; requests are paused briefly (circuit open).");
             }
 
+            var remaining = _options.TotalTimeout - time.GetElapsedTime(started);
             try
             {
-                var stream = await OpenOnceAsync(body, headers, cancellationToken).ConfigureAwait(false);
+                var stream = await OpenOnceAsync(body, headers, remaining, cancellationToken).ConfigureAwait(false);
                 breaker.RecordSuccess();
                 return stream;
+            }
+            catch (BackendException e) when (e.Failure == BackendFailure.ColdStart)
+            {
+                // Modal's edge answered: the server is reachable, only not up yet.
+                breaker.RecordSuccess();
+                coldStarts++;
+                attempt--;
+                var waited = time.GetElapsedTime(started);
+                Activity.Current?.AddEvent(new ActivityEvent(ColdStartEvent, tags: new ActivityTagsCollection
+                {
+                    ["aspire70b.cold_start.attempt"] = coldStarts,
+                    ["aspire70b.cold_start.waited_s"] = Math.Round(waited.TotalSeconds, 3),
+                    ["http.response.status_code"] = e.UpstreamStatus,
+                }));
+                if (waited + _options.ColdStartRetryDelay >= _options.TotalTimeout)
+                {
+                    LogColdStartGaveUp(logger, coldStarts, waited.TotalSeconds);
+                    throw new BackendException(BackendFailure.ColdStart,
+                        $"The model server was still starting after {waited.TotalSeconds:0} s ({coldStarts} attempts); the request's deadline has passed.", e.UpstreamStatus, e);
+                }
+
+                LogColdStart(logger, e.Message, coldStarts, waited.TotalSeconds, _options.ColdStartRetryDelay.TotalMilliseconds);
+                await Task.Delay(_options.ColdStartRetryDelay, time, cancellationToken).ConfigureAwait(false);
             }
             catch (BackendException e) when (e.IsTransient || e.Failure == BackendFailure.Timeout)
             {
@@ -66,7 +101,7 @@ internal sealed partial class VllmCompletionsClient(
         }
     }
 
-    private async Task<CompletionStream> OpenOnceAsync(byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+    private async Task<CompletionStream> OpenOnceAsync(byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan budget, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(connection.Endpoint, "v1/completions"))
         {
@@ -89,7 +124,7 @@ internal sealed partial class VllmCompletionsClient(
         }
 
         var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        total.CancelAfter(_options.TotalTimeout);
+        total.CancelAfter(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(1));
         var step = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
         step.CancelAfter(_options.FirstTokenTimeout);
         HttpResponseMessage? response = null;
@@ -112,6 +147,13 @@ internal sealed partial class VllmCompletionsClient(
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            if (response is null && connection.IsModal)
+            {
+                // Modal holds a request while a container starts, before any response header: a cold start (also when the
+                // request's deadline passes during the hold: the caller then gives up on the cold start).
+                throw new BackendException(BackendFailure.ColdStart, "Modal held the request without an answer");
+            }
+
             throw new BackendException(BackendFailure.Timeout, "The model server did not start answering in time.");
         }
         catch (HttpRequestException e)
@@ -155,6 +197,10 @@ internal sealed partial class VllmCompletionsClient(
         response.Dispose();
         return response.StatusCode switch
         {
+            HttpStatusCode.SeeOther =>
+                new BackendException(BackendFailure.ColdStart, "Modal answered 303 after holding the request (its 150 s limit) while the model starts", status),
+            >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest =>
+                new BackendException(BackendFailure.Redirected, $"The model server answered with a redirect (HTTP {status}), which the gateway does not follow.", status),
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.ProxyAuthenticationRequired =>
                 new BackendException(BackendFailure.Unauthorized, "The model server refused the gateway's credentials.", status),
             HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError =>
@@ -165,6 +211,12 @@ internal sealed partial class VllmCompletionsClient(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Model server call failed ({Reason}); retry {Attempt} in {DelayMs:0} ms")]
     private static partial void LogRetrying(ILogger logger, int attempt, double delayMs, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Model server is cold-starting ({Reason}); cold-start attempt {Attempt}, {WaitedSeconds:0.#} s waited, sending the request again in {DelayMs:0} ms")]
+    private static partial void LogColdStart(ILogger logger, string reason, int attempt, double waitedSeconds, double delayMs);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Model server still cold-starting after {Attempts} attempts and {WaitedSeconds:0.#} s; the request's deadline has passed")]
+    private static partial void LogColdStartGaveUp(ILogger logger, int attempts, double waitedSeconds);
 }
 
 /// <summary>

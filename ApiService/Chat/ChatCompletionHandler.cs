@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -151,11 +152,17 @@ internal sealed partial class ChatCompletionHandler(
         var promptTokens = tokenCounter.Count(prompt);
         var maxLen = deployment.MaxModelLen;
         var maxTokens = parameters.MaxTokens ?? Math.Max(1, Math.Min(deployment.DefaultMaxTokens, maxLen - promptTokens));
+        // The pinned vLLM's (0.11.0) two context-length messages, in OpenAI's error shape; like vLLM, no param.
+        if (promptTokens >= maxLen)
+        {
+            throw new OpenAIErrorException(OpenAIError.BadRequest(string.Create(CultureInfo.InvariantCulture,
+                $"This model's maximum context length is {maxLen} tokens. However, your request has {promptTokens} input tokens. Please reduce the length of the input messages.")));
+        }
+
         if (promptTokens + maxTokens > maxLen)
         {
-            throw new OpenAIErrorException(OpenAIError.BadRequest(
-                $"This model's maximum context length is {maxLen} tokens. However, you requested {maxTokens} output tokens and your prompt contains at least {promptTokens} input tokens, for a total of at least {promptTokens + maxTokens} tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value={promptTokens})",
-                "input_tokens"));
+            throw new OpenAIErrorException(OpenAIError.BadRequest(string.Create(CultureInfo.InvariantCulture,
+                $"'max_tokens' or 'max_completion_tokens' is too large: {maxTokens}. This model's maximum context length is {maxLen} tokens and your request has {promptTokens} input tokens ({maxTokens} > {maxLen} - {promptTokens}).")));
         }
 
         IReadOnlyList<KeyValuePair<string, string>> forwarded = [.. backendOptions.Value.ForwardHeaders
@@ -259,6 +266,8 @@ internal sealed partial class ChatCompletionHandler(
         BackendFailure.Unauthorized => (OpenAIError.BadGateway("The model server refused the gateway's credentials."), null),
         BackendFailure.Unavailable => (OpenAIError.Unavailable("The model server is unavailable; retry shortly."), backendOptions.Value.RetryAfter),
         BackendFailure.Timeout => (OpenAIError.Timeout("The model server did not answer in time."), null),
+        BackendFailure.ColdStart => (OpenAIError.Unavailable($"The model is still starting (cold start); retry after {backendOptions.Value.ColdStartRetryAfter.TotalSeconds:0} s."), backendOptions.Value.ColdStartRetryAfter),
+        BackendFailure.Redirected => (OpenAIError.BadGateway(e.Message), null),
         _ => (OpenAIError.BadGateway($"The model server failed mid-response: {e.Message}"), null),
     };
 

@@ -43,12 +43,7 @@ internal static class ApplicationServiceExtensions
         // streamed would be wrong) and a concrete endpoint, so the shared resilience and discovery handlers and the
         // per-request logging handlers are left out; the request is still traced by .NET's HttpClient activity.
         services.AddHttpClient<VllmCompletionsClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-            })
+            .ConfigurePrimaryHttpMessageHandler(ModelServerHandler.Create)
             .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
             .RemoveAllLoggers();
 

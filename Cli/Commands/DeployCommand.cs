@@ -66,6 +66,11 @@ internal static partial class DeployCommand
         File.WriteAllText(specPath, spec.ToJson());
         context.Out.WriteLine($"Wrote the Modal spec of {profile.Name} to {specPath}: {spec.Gpu}, vLLM {spec.VllmVersion}, app {spec.AppName}.");
         context.Out.WriteLine($"  vLLM in the container: {VllmLaunch.ToShellCommand(spec.VllmCommand)}");
+        foreach (var line in spec.ScalingLines(GpuPriceTable.ModalDefaults))
+        {
+            context.Out.WriteLine(line);
+        }
+
         context.Out.WriteLine($"  ASPIRE70B_MODAL_SPEC={specPath} modal deploy {app}");
         if (dryRun)
         {

@@ -27,7 +27,7 @@ internal static class PlanCommand
         kvDtype.AcceptOnlyFromAmong("auto", "fp8");
         var batchedTokens = NumberOptions.Integer("--max-num-batched-tokens", "Tokens per scheduler step (vLLM's default depends on the GPU).");
         var maxNumSeqs = NumberOptions.Integer("--max-num-seqs", "Concurrent sequences (vLLM's default depends on the GPU).");
-        var kvMemory = NumberOptions.Double("--kv-cache-memory-gib", "KV-cache memory per GPU, bypassing profiling as vLLM's --kv-cache-memory does.");
+        var kvMemory = NumberOptions.Double("--kv-cache-memory-gib", "KV-cache memory per GPU, bypassing profiling as vLLM's --kv-cache-memory-bytes does.");
         var price = NumberOptions.Double("--usd-per-gpu-hour", "Price per GPU-hour, overriding the price table.");
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var check = new Option<bool>("--check") { Description = "Exit with 1 when vLLM would refuse to start (for scripts)." };

@@ -20,7 +20,7 @@ internal static class PlanTextWriter
         memory.AddRow("weights", F2(plan.PerGpu.WeightsGiB));
         memory.AddRow("activation peak (profiling)", F2(plan.PerGpu.ActivationGiB));
         memory.AddRow("non-torch (NCCL, cuBLAS)", F2(plan.PerGpu.NonTorchGiB));
-        memory.AddRow(r.KvCacheMemoryGiB is null ? "KV cache (the rest)" : "KV cache (--kv-cache-memory)", F2(plan.PerGpu.KvCacheGiB));
+        memory.AddRow(r.KvCacheMemoryGiB is null ? "KV cache (the rest)" : "KV cache (--kv-cache-memory-bytes)", F2(plan.PerGpu.KvCacheGiB));
         memory.Write(w);
         w.WriteLine();
 

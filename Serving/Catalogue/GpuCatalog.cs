@@ -2,7 +2,8 @@ namespace Aspire70B.Serving.Catalogue;
 
 /// <summary>
 /// The GPUs Aspire70B knows by name. Memory is what CUDA reports (taken from vLLM logs and PyTorch out-of-memory
-/// messages published for each card, H200 measured), bandwidth from the vendor's specification.
+/// messages published for each card, H200 measured), bandwidth from the vendor's specification. The Modal type is the
+/// name Modal's GPU guide lists for the card (see <see cref="ModalGpu"/>), null where Modal does not offer it.
 /// </summary>
 public static class GpuCatalog
 {
@@ -27,7 +28,7 @@ public static class GpuCatalog
         new("L4-24GB", "NVIDIA L4", 22.03, 0.3, Ada, "L4"),
         new("A10G-24GB", "NVIDIA A10G", 22.19, 0.6, AmpereGa10x, "A10G"),
         new("RTX-3090-24GB", "NVIDIA GeForce RTX 3090", 23.58, 0.936, AmpereGa10x, null),
-        new("RTX-PRO-6000-96GB", "NVIDIA RTX PRO 6000 Blackwell Server Edition", 94.97, 1.792, BlackwellWorkstation, null),
+        new("RTX-PRO-6000-96GB", "NVIDIA RTX PRO 6000 Blackwell Server Edition", 94.97, 1.792, BlackwellWorkstation, "RTX-PRO-6000"),
         new("B200-192GB", "NVIDIA B200", 178.35, 8.0, Blackwell, "B200"),
     ];
 

@@ -51,7 +51,7 @@ public sealed record PlanRequest
     /// <summary>Concurrent sequences (<c>--max-num-seqs</c>); null means vLLM's default for the GPU.</summary>
     public int? MaxNumSeqs { get; init; }
 
-    /// <summary>KV-cache memory per GPU in GiB, bypassing profiling as vLLM's <c>--kv-cache-memory</c> does.</summary>
+    /// <summary>KV-cache memory per GPU in GiB, bypassing profiling as vLLM's <c>--kv-cache-memory-bytes</c> does.</summary>
     public double? KvCacheMemoryGiB { get; init; }
 
     /// <summary>KV-cache block size in tokens (<c>--block-size</c>).</summary>

@@ -54,6 +54,12 @@ public sealed record DeploymentProfile
     /// <summary><c>--max-num-batched-tokens</c>; null for vLLM's default.</summary>
     public int? MaxNumBatchedTokens { get; init; }
 
+    /// <summary>
+    /// On Modal, the most containers that may run at once (Modal's <c>max_containers</c>): the bound on what a burst of
+    /// requests can cost. One by default; raise it for more throughput at a higher cost ceiling.
+    /// </summary>
+    public int ModalMaxContainers { get; init; } = 1;
+
     /// <summary>For the original guide's settings kept for comparison: the profile that corrects them.</summary>
     public string? GuideVariantOf { get; init; }
 

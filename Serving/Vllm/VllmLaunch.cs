@@ -58,7 +58,7 @@ public static class VllmLaunch
 
         if (request.KvCacheMemoryGiB is { } kv)
         {
-            args.AddRange(["--kv-cache-memory", ((long)Math.Floor(kv * Units.GiB)).ToString(CultureInfo.InvariantCulture)]);
+            args.AddRange(["--kv-cache-memory-bytes", ((long)Math.Floor(kv * Units.GiB)).ToString(CultureInfo.InvariantCulture)]);
         }
 
         return args;

@@ -32,7 +32,12 @@ internal static class TokenizeApi
         }
         else
         {
-            var prompt = body.String("prompt") ?? throw new VllmErrorException(VllmError.BadRequest("prompt: Field required", "prompt"));
+            // TokenizeRequest is Union[TokenizeCompletionRequest, TokenizeChatRequest]: pydantic reports both members.
+            var prompt = body.String("prompt") ?? throw new VllmErrorException(RequestValidationError.ToVllmError(
+            [
+                new RequestValidationError("missing", ["TokenizeCompletionRequest", "prompt"], "Field required", PythonRepr.Of(body.Body)),
+                new RequestValidationError("missing", ["TokenizeChatRequest", "messages"], "Field required", PythonRepr.Of(body.Body)),
+            ]));
             tokens = tokenizer.Encode(prompt, body.Bool("add_special_tokens") ?? true);
         }
 
@@ -75,7 +80,7 @@ internal static class TokenizeApi
         jobs.CheckModel(body.String("model"));
         if (!body.Has("tokens"))
         {
-            throw new VllmErrorException(VllmError.BadRequest("tokens: Field required", "tokens"));
+            throw RequestValidationError.Missing("tokens", body.Body).ToException();
         }
 
         var tokens = body.IntegerList("tokens");
@@ -83,7 +88,7 @@ internal static class TokenizeApi
         {
             if (token < 0 || token >= deployment.Tokenizer.Vocabulary.VocabSize)
             {
-                throw new VllmErrorException(VllmError.BadRequest($"Token id {token} is out of vocabulary", "tokens"));
+                throw new VllmErrorException(VllmError.BadRequest($"Token id {token} is out of vocabulary"));
             }
         }
 

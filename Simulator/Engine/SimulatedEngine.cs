@@ -48,9 +48,13 @@ internal sealed class SimulatedEngine(
             var firstTokenAt = latency.Injected(request.ExtraDelayMilliseconds) + latency.TimeToFirstToken(request.PromptTokens - cached);
             await DelayUntilAsync(started, firstTokenAt, cancellationToken).ConfigureAwait(false);
             metrics.TimeToFirstToken.Observe(time.GetElapsedTime(arrival).TotalSeconds);
+            metrics.RequestParamsN.Observe(request.Sampling.N);
 
             var generated = 0;
             var previousToken = time.GetTimestamp();
+            var firstToken = previousToken;
+            var finishedAt = new long?[sequences.Length];
+            var phases = new RequestPhases(arrival, started, firstToken, finishedAt);
             for (var step = 1; ; step++)
             {
                 var deltas = new List<SequenceDelta>(sequences.Length);
@@ -64,10 +68,17 @@ internal sealed class SimulatedEngine(
 
                 generated += deltas.Count;
                 metrics.TokensGenerated(deltas.Count);
+                metrics.IterationTokens.Observe(step == 1 ? request.PromptTokens - cached + deltas.Count : deltas.Count);
+                var stepAt = time.GetTimestamp();
+                for (var i = 0; i < sequences.Length; i++)
+                {
+                    finishedAt[i] ??= sequences[i].Finished ? stepAt : null;
+                }
+
                 var allFinished = sequences.All(s => s.Finished);
                 if (allFinished)
                 {
-                    Finish(sequences, arrival);
+                    Finish(sequences, phases, request.MaxTokensParam);
                     completed = true;
                 }
 
@@ -86,7 +97,13 @@ internal sealed class SimulatedEngine(
                     started += (long)(late.TotalSeconds * time.TimestampFrequency);
                 }
 
-                metrics.InterTokenLatency.Observe(time.GetElapsedTime(previousToken, now).TotalSeconds);
+                // vLLM observes the gap once per sequence that gets a token (each of n is its own engine request).
+                var gap = time.GetElapsedTime(previousToken, now).TotalSeconds;
+                for (var i = sequences.Count(s => !s.Finished); i > 0; i--)
+                {
+                    metrics.TimePerOutputToken.Observe(gap);
+                    metrics.InterTokenLatency.Observe(gap);
+                }
                 previousToken = now;
             }
         }
@@ -106,17 +123,26 @@ internal sealed class SimulatedEngine(
         }
     }
 
-    private void Finish(Sequence[] sequences, long arrival)
+    private void Finish(Sequence[] sequences, RequestPhases phases, long? maxTokensParam)
     {
-        var latencySeconds = time.GetElapsedTime(arrival).TotalSeconds;
-        foreach (var sequence in sequences)
+        var latencySeconds = time.GetElapsedTime(phases.Arrival).TotalSeconds;
+        var queued = time.GetElapsedTime(phases.Arrival, phases.Scheduled).TotalSeconds;
+        var prefill = time.GetElapsedTime(phases.Scheduled, phases.FirstToken).TotalSeconds;
+        for (var i = 0; i < sequences.Length; i++)
         {
+            var sequence = sequences[i];
             metrics.RequestFinished(sequence.FinishReason!);
             metrics.RequestGenerationTokens.Observe(sequence.TokenCount);
+            var decode = time.GetElapsedTime(phases.FirstToken, phases.FinishedAt[i] ?? phases.FirstToken).TotalSeconds;
+            metrics.SequenceFinished(queued, prefill, decode, sequence.TokenCount, maxTokensParam);
         }
 
+        metrics.RequestMaxGenerationTokens.Observe(sequences.Max(s => s.TokenCount));
         metrics.RequestLatency.Observe(latencySeconds);
     }
+
+    /// <summary>When a request arrived, was scheduled, had its first token, and when each of its sequences finished.</summary>
+    private sealed record RequestPhases(long Arrival, long Scheduled, long FirstToken, long?[] FinishedAt);
 
     /// <summary>Lateness beyond which the schedule is re-anchored: a step, and never less than timer jitter.</summary>
     private static TimeSpan StallThreshold(TimeSpan step) => step > MinimumStall ? step : MinimumStall;

@@ -23,6 +23,7 @@ internal static class SimulatorCommandLine
         ["--modal-proxy-key"] = "Simulator:Modal:ProxyKey",
         ["--modal-proxy-secret"] = "Simulator:Modal:ProxySecret",
         ["--modal-cold-start"] = "Simulator:Modal:ColdStartSeconds",
+        ["--modal-response-start-limit"] = "Simulator:Modal:ResponseStartLimitSeconds",
     };
 
     /// <summary>Gives the valueless flags a value (<c>--enable-fault-injection</c> → <c>--enable-fault-injection=true</c>), which configuration needs.</summary>

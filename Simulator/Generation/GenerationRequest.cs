@@ -15,5 +15,8 @@ internal sealed record GenerationRequest(IReadOnlyList<PromptInput> Prompts, Sam
     /// <summary>Injected delay before the prefill (<c>X-Sim-Delay-Ms</c>).</summary>
     public int ExtraDelayMilliseconds { get; init; }
 
+    /// <summary>The request's own <c>max_tokens</c> (or <c>max_completion_tokens</c>), null when it left it unset.</summary>
+    public long? MaxTokensParam { get; init; }
+
     public int PromptTokens => Prompts.Sum(p => p.Tokens.Count);
 }

@@ -18,6 +18,9 @@ internal static partial class SimulatorLog
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The stream failed after it started; the client gets an error event")]
     public static partial void StreamFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Modal edge: {Method} {Path} held {HeldSeconds:0.###} s through the cold start without a response; answered 303 to its result URL")]
+    public static partial void ColdStartRedirect(ILogger logger, string method, PathString path, double heldSeconds);
+
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Test scripting and/or fault injection are enabled: X-Sim-* headers change responses")]
     public static partial void TestHooksEnabled(ILogger logger);
 }

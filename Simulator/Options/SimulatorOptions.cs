@@ -51,7 +51,9 @@ public sealed class SimulatorOptions
 /// <summary>
 /// What Modal's edge does in front of a <c>requires_proxy_auth</c> web server, for tests of the Modal backend on a machine
 /// without Modal: every request needs the <c>Modal-Key</c> and <c>Modal-Secret</c> headers (else 401 with Modal's
-/// plain-text message), and during a cold start requests are held until the container's server is up.
+/// plain-text message), and during a cold start requests are held until the container's server is up — but no longer
+/// than Modal's limit on a web request that has not started responding (150 s, scaled by the time scale): then the
+/// edge answers <c>303 See Other</c> to the request's result URL, as Modal does.
 /// </summary>
 public sealed class ModalEdgeOptions
 {
@@ -63,6 +65,13 @@ public sealed class ModalEdgeOptions
 
     /// <summary>Real seconds after start during which requests are held, as Modal holds them while a container boots.</summary>
     public double ColdStartSeconds { get; set; }
+
+    /// <summary>
+    /// Modal's limit, in seconds, on a web request whose response has not started (150 s in Modal's request-timeout
+    /// guide); multiplied by the time scale like every other simulated duration. At time scale 0 there is no limit and
+    /// a cold start holds requests until it ends.
+    /// </summary>
+    public double ResponseStartLimitSeconds { get; set; } = 150;
 
     /// <summary>Whether the Simulator answers as a Modal endpoint.</summary>
     public bool Enabled => ProxyKey is { Length: > 0 };

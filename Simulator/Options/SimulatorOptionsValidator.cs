@@ -45,6 +45,11 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add("Simulator:Modal:ColdStartSeconds needs the Modal emulation on (--modal-proxy-key and --modal-proxy-secret).");
         }
 
+        if (!(options.Modal.ResponseStartLimitSeconds > 0 && double.IsFinite(options.Modal.ResponseStartLimitSeconds)))
+        {
+            failures.Add($"Simulator:Modal:ResponseStartLimitSeconds must be a positive number, got {options.Modal.ResponseStartLimitSeconds}.");
+        }
+
         try
         {
             var profile = DeploymentProfiles.Get(options.Profile);

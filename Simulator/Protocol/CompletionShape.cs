@@ -42,7 +42,8 @@ internal sealed class CompletionShape : IResponseShape
     }
 
     public void WriteUsageChunk(Utf8JsonWriter json, ResponseContext context, UsageNumbers usage) =>
-        ShapeParts.WriteUsageChunk(json, context, ObjectType, usage, withDetails: true);
+        // vLLM 0.11.0 writes the final usage chunk with exclude_none=True (serving_completion.py): no prompt_tokens_details.
+        ShapeParts.WriteUsageChunk(json, context, ObjectType, usage, withDetails: false);
 
     public void WriteResponse(Utf8JsonWriter json, ResponseContext context, IReadOnlyList<ChoiceResult> choices, UsageNumbers usage)
     {

@@ -43,7 +43,7 @@ internal sealed class GenerationJobFactory(
         var parameters = GenerationParameters.Read(fields, chat: true);
         if (!fields.Has("messages"))
         {
-            throw new VllmErrorException(VllmError.BadRequest("messages: Field required", "messages"));
+            throw RequestValidationError.Missing("messages", body).ToException();
         }
 
         CheckModel(parameters.Model);
@@ -75,6 +75,7 @@ internal sealed class GenerationJobFactory(
             ScriptedText = options.Value.EnableTestScripting && headers.TryGetValue(CompletionHeader, out var script) ? script.ToString() : null,
             CacheSalt = parameters.CacheSalt,
             ExtraDelayMilliseconds = faults.DelayMilliseconds,
+            MaxTokensParam = parameters.MaxTokens,
         };
         var requestId = headers.TryGetValue(RequestIdHeader, out var id) && id.ToString() is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
         var context = new ResponseContext(idPrefix + requestId, time.GetUtcNow().ToUnixTimeSeconds(), deployment.ServedModelName);
@@ -86,7 +87,8 @@ internal sealed class GenerationJobFactory(
         var prompt = fields.Get("prompt");
         if (prompt is null || prompt.Value.ValueKind == JsonValueKind.String && prompt.Value.GetString()!.Length == 0)
         {
-            throw new VllmErrorException(VllmError.Validation("Either prompt or prompt_embeds must be provided and non-empty.", "prompt", null));
+            // vLLM 0.11.0's CompletionRequest model validator (mode="before"), a request-validation error.
+            throw RequestValidationError.ValueError("Either prompt or prompt_embeds must be provided and non-empty.", fields.Body).ToException();
         }
 
         var value = prompt.Value;
@@ -114,7 +116,7 @@ internal sealed class GenerationJobFactory(
             }
         }
 
-        throw new VllmErrorException(VllmError.BadRequest("prompt: Input should be a valid string or a list of strings or token ids", "prompt"));
+        throw new VllmErrorException(VllmError.BadRequest("prompt: Input should be a valid string or a list of strings or token ids"));
     }
 
     private List<int> TokenIds(List<JsonElement> items)
@@ -124,12 +126,12 @@ internal sealed class GenerationJobFactory(
         {
             if (JsonFields.AsInteger(item) is not { } id || id < 0 || id >= deployment.Tokenizer.Vocabulary.VocabSize)
             {
-                throw new VllmErrorException(VllmError.BadRequest($"Token id {item.GetRawText()} is out of vocabulary", "prompt"));
+                throw new VllmErrorException(VllmError.BadRequest($"Token id {item.GetRawText()} is out of vocabulary"));
             }
 
             ids.Add((int)id);
         }
 
-        return ids.Count > 0 ? ids : throw new VllmErrorException(VllmError.Validation("Either prompt or prompt_embeds must be provided and non-empty.", "prompt", null));
+        return ids.Count > 0 ? ids : throw new VllmErrorException(VllmError.BadRequest("Either prompt or prompt_embeds must be provided and non-empty."));
     }
 }

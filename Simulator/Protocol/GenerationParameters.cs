@@ -4,8 +4,10 @@ using Aspire70B.Simulator.Generation;
 namespace Aspire70B.Simulator.Protocol;
 
 /// <summary>
-/// The fields /v1/completions and /v1/chat/completions share, read from the body, and vLLM's checks on them: the
-/// context length (newest wording), then <c>SamplingParams._verify_args</c>.
+/// The fields /v1/completions and /v1/chat/completions share, read from the body, and vLLM 0.11.0's checks on them:
+/// the context length (<c>OpenAIServing._validate_input</c>), then <c>SamplingParams._verify_args</c> (plain
+/// <c>ValueError</c>s: 400 <c>BadRequestError</c> with <c>param</c> null; the <c> (parameter=…, value=…)</c> suffix came
+/// after 0.11).
 /// </summary>
 internal sealed record GenerationParameters
 {
@@ -65,13 +67,13 @@ internal sealed record GenerationParameters
         var options = body.Get("stream_options");
         if (options is { } given && given.ValueKind != System.Text.Json.JsonValueKind.Object)
         {
-            throw new VllmErrorException(VllmError.BadRequest("stream_options: Input should be a valid dictionary or instance of StreamOptions", "stream_options"));
+            throw new RequestValidationError("model_type", ["stream_options"], "Input should be a valid dictionary or instance of StreamOptions", PythonRepr.Of(given), "{'class_name': 'StreamOptions'}").ToException();
         }
 
         // pydantic's "before" validator sees a non-empty stream_options without stream=True.
         if (options is { } sent && sent.EnumerateObject().Any() && !stream)
         {
-            throw new VllmErrorException(VllmError.BadRequest("Stream options can only be defined when `stream=True`.", "stream_options"));
+            throw RequestValidationError.ValueError("Stream options can only be defined when `stream=True`.", body.Body).ToException();
         }
 
         var streamOptions = options is { } o ? new JsonFields(o) : (JsonFields?)null;
@@ -105,20 +107,22 @@ internal sealed record GenerationParameters
     }
 
     /// <summary>
-    /// vLLM's context check for one prompt: the prompt must leave room for the requested output tokens (none requested:
-    /// for one). vLLM stops counting the prompt one token past the room, so it reports "at least" that many.
+    /// vLLM 0.11.0's context check for one prompt (<c>OpenAIServing._validate_input</c>): a prompt of the whole context
+    /// or more is refused; so is one that fits but leaves less room than the requested output tokens (when requested).
+    /// Both errors have <c>param</c> null.
     /// </summary>
     public void CheckContextLength(int promptTokens, int maxModelLen)
     {
-        var requested = MaxTokens ?? 0;
-        var room = maxModelLen - requested;
-        if (promptTokens > room)
+        if (promptTokens >= maxModelLen)
         {
-            var atLeast = room + 1;
-            throw new VllmErrorException(VllmError.BadRequest(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"This model's maximum context length is {maxModelLen} tokens. However, you requested {requested} output tokens and your prompt contains at least {atLeast} input tokens, for a total of at least {atLeast + requested} tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value={atLeast})"),
-                "input_tokens"));
+            throw new VllmErrorException(VllmError.BadRequest(string.Create(CultureInfo.InvariantCulture,
+                $"This model's maximum context length is {maxModelLen} tokens. However, your request has {promptTokens} input tokens. Please reduce the length of the input messages.")));
+        }
+
+        if (MaxTokens is { } requested && promptTokens + requested > maxModelLen)
+        {
+            throw new VllmErrorException(VllmError.BadRequest(string.Create(CultureInfo.InvariantCulture,
+                $"'max_tokens' or 'max_completion_tokens' is too large: {requested}. This model's maximum context length is {maxModelLen} tokens and your request has {promptTokens} input tokens ({requested} > {maxModelLen} - {promptTokens}).")));
         }
     }
 
@@ -172,12 +176,12 @@ internal sealed record GenerationParameters
 
         if (temperature < 0)
         {
-            throw Validation($"temperature must be non-negative, got {F(temperature)}.", "temperature", F(temperature));
+            throw Plain($"temperature must be non-negative, got {F(temperature)}.");
         }
 
         if (TopP is { } topP && !(topP > 0 && topP <= 1))
         {
-            throw Validation($"top_p must be in (0, 1], got {F(topP)}.", "top_p", F(topP));
+            throw Plain($"top_p must be in (0, 1], got {F(topP)}.");
         }
 
         if (TopK is < -1)
@@ -192,7 +196,7 @@ internal sealed record GenerationParameters
 
         if (maxTokens < 1)
         {
-            throw Validation($"max_tokens must be at least 1, got {I(maxTokens)}.", "max_tokens", I(maxTokens));
+            throw Plain($"max_tokens must be at least 1, got {I(maxTokens)}.");
         }
 
         if (MinTokens < 0)
@@ -212,7 +216,4 @@ internal sealed record GenerationParameters
     }
 
     private static VllmErrorException Plain(string message) => new(VllmError.BadRequest(message));
-
-    private static VllmErrorException Validation(string message, string parameter, string value) =>
-        new(VllmError.Validation(message, parameter, value));
 }

@@ -5,7 +5,7 @@ namespace Aspire70B.Simulator.Protocol;
 
 /// <summary>
 /// Reads the fields of a request body with pydantic's lax typing (an integral float is an int, an int is a float),
-/// turning a wrong type into a 400 that names the field.
+/// turning a wrong type into the request-validation error vLLM 0.11.0 answers (pydantic's error type, loc and msg).
 /// </summary>
 internal readonly struct JsonFields
 {
@@ -15,7 +15,7 @@ internal readonly struct JsonFields
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
-            throw new VllmErrorException(VllmError.BadRequest("Input should be a valid dictionary or object to extract fields from"));
+            throw new RequestValidationError("model_attributes_type", [], "Input should be a valid dictionary or object to extract fields from", PythonRepr.Of(body)).ToException();
         }
 
         _body = body;
@@ -35,7 +35,7 @@ internal readonly struct JsonFields
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw TypeError(name, "a valid string");
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid(name, value, "string_type", "Input should be a valid string");
     }
 
     public bool? Bool(string name)
@@ -50,7 +50,8 @@ internal readonly struct JsonFields
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Number when value.TryGetInt32(out var i) && i is 0 or 1 => i == 1,
-            _ => throw TypeError(name, "a valid boolean"),
+            JsonValueKind.String => throw Invalid(name, value, "bool_parsing", "Input should be a valid boolean, unable to interpret input"),
+            _ => throw Invalid(name, value, "bool_type", "Input should be a valid boolean"),
         };
     }
 
@@ -61,7 +62,7 @@ internal readonly struct JsonFields
             return null;
         }
 
-        return AsInteger(value) ?? throw TypeError(name, "a valid integer");
+        return AsInteger(value) ?? throw IntegerError([name], value);
     }
 
     public double? Number(string name)
@@ -71,7 +72,12 @@ internal readonly struct JsonFields
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw TypeError(name, "a valid number");
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number => value.GetDouble(),
+            JsonValueKind.String => throw Invalid(name, value, "float_parsing", "Input should be a valid number, unable to parse string as a number"),
+            _ => throw Invalid(name, value, "float_type", "Input should be a valid number"),
+        };
     }
 
     /// <summary>A string or a list of strings (<c>stop</c>).</summary>
@@ -92,7 +98,13 @@ internal readonly struct JsonFields
             return [.. value.EnumerateArray().Select(v => v.GetString()!)];
         }
 
-        throw TypeError(name, "a valid string or a valid list of strings");
+        // Optional[Union[str, list[str]]]: pydantic reports the value against each member of the union.
+        var list = value.ValueKind == JsonValueKind.Array
+            ? value.EnumerateArray().Select((item, index) => (item, index)).Where(p => p.item.ValueKind != JsonValueKind.String)
+                .Select(p => new RequestValidationError("string_type", [name, "list[str]", p.index], "Input should be a valid string", PythonRepr.Of(p.item)))
+            : [new RequestValidationError("list_type", [name, "list[str]"], "Input should be a valid list", PythonRepr.Of(value))];
+        throw new VllmErrorException(RequestValidationError.ToVllmError(
+            [new RequestValidationError("string_type", [name, "str"], "Input should be a valid string", PythonRepr.Of(value)), .. list]));
     }
 
     public IReadOnlyList<int> IntegerList(string name)
@@ -107,7 +119,14 @@ internal readonly struct JsonFields
             return [.. value.EnumerateArray().Select(v => (int)AsInteger(v)!.Value)];
         }
 
-        throw TypeError(name, "a valid list of integers");
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid(name, value, "list_type", "Input should be a valid list");
+        }
+
+        var errors = value.EnumerateArray().Select((item, index) => (item, index)).Where(p => AsInteger(p.item) is not (>= int.MinValue and <= int.MaxValue))
+            .Select(p => IntegerIssue([name, p.index], p.item)).ToList();
+        throw new VllmErrorException(RequestValidationError.ToVllmError(errors));
     }
 
     public static long? AsInteger(JsonElement value)
@@ -126,6 +145,15 @@ internal readonly struct JsonFields
         return d == Math.Floor(d) && Math.Abs(d) < 9.2e18 ? (long)d : null;
     }
 
-    private static VllmErrorException TypeError(string name, string expected) =>
-        new(VllmError.BadRequest(string.Create(CultureInfo.InvariantCulture, $"{name}: Input should be {expected}"), name));
+    private static VllmErrorException Invalid(string name, JsonElement value, string type, string message) =>
+        new RequestValidationError(type, [name], message, PythonRepr.Of(value)).ToException();
+
+    private static VllmErrorException IntegerError(object[] location, JsonElement value) => IntegerIssue(location, value).ToException();
+
+    private static RequestValidationError IntegerIssue(object[] location, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => new("int_parsing", location, "Input should be a valid integer, unable to parse string as an integer", PythonRepr.Of(value)),
+        JsonValueKind.Number => new("int_from_float", location, "Input should be a valid integer, got a number with a fractional part", PythonRepr.Of(value)),
+        _ => new("int_type", location, "Input should be a valid integer", PythonRepr.Of(value)),
+    };
 }

@@ -15,7 +15,13 @@ internal static class RequestBody
         }
         catch (JsonException e)
         {
-            throw new VllmErrorException(VllmError.BadRequest($"JSON decode error: {e.Message}"));
+            // FastAPI's json_invalid error: loc ('body', position), input {}, and Python's json message in ctx; the
+            // position and message come from .NET's parser, so they can differ from Python's for the same body.
+            var position = (int)(e.BytePositionInLine ?? 0);
+            var reason = e.Message.Contains("end of data", StringComparison.Ordinal) || e.Message.Contains("start of a property name", StringComparison.Ordinal)
+                ? (e.Message.Contains("property name", StringComparison.Ordinal) ? "Expecting property name enclosed in double quotes" : "Expecting value")
+                : "Expecting value";
+            throw new RequestValidationError("json_invalid", [position], "JSON decode error", "{}", $"{{'error': {PythonRepr.String(reason)}}}").ToException();
         }
     }
 }

@@ -4,17 +4,15 @@ using System.Text.Json;
 namespace Aspire70B.Simulator.Protocol;
 
 /// <summary>
-/// An error as vLLM's newer servers send it: <c>{"error":{"message","type","param","code"}}</c>, HTTP status = code.
+/// An error as vLLM 0.11.0 sends it (<c>ErrorResponse</c>/<c>ErrorInfo</c> in <c>vllm/entrypoints/openai/protocol.py</c>,
+/// dumped with nulls): <c>{"error":{"message","type","param","code"}}</c>, HTTP status = code.
 /// </summary>
 internal sealed record VllmError(int Code, string Type, string Message, string? Param = null)
 {
     public static VllmError BadRequest(string message, string? param = null) => new(400, "BadRequestError", message, param);
 
-    /// <summary>A <c>VLLMValidationError</c>: the message gets <c> (parameter=…, value=…)</c> appended.</summary>
-    public static VllmError Validation(string message, string parameter, string? value) =>
-        BadRequest(value is null ? $"{message} (parameter={parameter})" : $"{message} (parameter={parameter}, value={value})", parameter);
-
-    public static VllmError ModelNotFound(string model) => new(404, "NotFoundError", $"The model `{model}` does not exist.", "model");
+    /// <summary>vLLM 0.11.0's <c>_check_model</c>: 404 <c>NotFoundError</c>, <c>param</c> null (later versions say <c>"model"</c>).</summary>
+    public static VllmError ModelNotFound(string model) => new(404, "NotFoundError", $"The model `{model}` does not exist.");
 
     /// <summary>The error type vLLM names for a status it sends.</summary>
     public static VllmError ForStatus(int status, string message) => new(status, status switch

@@ -45,6 +45,11 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Equal("  vLLM in the container: " + Serving.Vllm.VllmLaunch.ToShellCommand(Serving.Vllm.ModalDeploymentSpec.For(Serving.Profiles.DeploymentProfiles.Get("fp8-h100")).VllmCommand), serve);
         Assert.StartsWith("  vLLM in the container: vllm serve ", serve, StringComparison.Ordinal);
         Assert.Contains(" --port 8000", serve, StringComparison.Ordinal);
+        Assert.Contains(
+            "\nScaling: 0–1 container of H100 (min_containers 0, max_containers 1), 16 concurrent requests per container (the plan's max_num_seqs); an idle container stops after 900 s (scaledown_window).\n" +
+            "Cost ceiling: $3.95/h with all 1 container busy ($3.95/h per container GPU, Modal list price, 2025); $0.00/h when idle (scales to zero).\n",
+            result.Out,
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -202,7 +202,7 @@ public sealed class PlanCommandTests
 
         Assert.Equal(1952 * 16, plan.GetProperty("kvCacheTokens").GetInt64());
         Assert.Equal(1.5616, plan.GetProperty("maxConcurrency").GetDouble());
-        Assert.Contains("--kv-cache-memory", plan.GetProperty("vllmArgs").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains("--kv-cache-memory-bytes", plan.GetProperty("vllmArgs").EnumerateArray().Select(a => a.GetString()));
     }
 
     [Fact]

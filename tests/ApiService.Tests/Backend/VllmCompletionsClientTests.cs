@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Aspire70B.ApiService.Backend;
 using Aspire70B.ApiService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +12,8 @@ namespace Aspire70B.ApiService.Tests.Backend;
 public sealed class VllmCompletionsClientTests : IAsyncLifetime
 {
     private ScriptedUpstream _upstream = null!;
-    private readonly HttpClient _http = new();
+    // The production handler: it never follows redirects.
+    private readonly HttpClient _http = new(ModelServerHandler.Create());
 
     public async Task InitializeAsync() => _upstream = await ScriptedUpstream.StartAsync();
 
@@ -20,12 +23,13 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    private VllmCompletionsClient Client(BackendOptions? options = null, string? extra = null, CircuitBreaker? breaker = null) => new(
+    private VllmCompletionsClient Client(BackendOptions? options = null, string? extra = null, CircuitBreaker? breaker = null, ILogger<VllmCompletionsClient>? logger = null) => new(
         _http,
         ModelConnection.Parse($"Endpoint={_upstream.Endpoint};Key=secret-key;Model=m{extra}"),
         Options.Create(options ?? new BackendOptions { RetryDelay = TimeSpan.FromMilliseconds(10) }),
         breaker ?? new CircuitBreaker(5, TimeSpan.FromSeconds(30), TimeProvider.System),
-        NullLogger<VllmCompletionsClient>.Instance);
+        TimeProvider.System,
+        logger ?? NullLogger<VllmCompletionsClient>.Instance);
 
     private static CompletionRequest Request => new()
     {
@@ -140,7 +144,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
     {
         var client = new VllmCompletionsClient(
             _http, ModelConnection.Parse("Endpoint=http://127.0.0.1:1/"), Options.Create(new BackendOptions { MaxRetries = 1, RetryDelay = TimeSpan.Zero }),
-            new CircuitBreaker(5, TimeSpan.FromSeconds(30), TimeProvider.System), NullLogger<VllmCompletionsClient>.Instance);
+            new CircuitBreaker(5, TimeSpan.FromSeconds(30), TimeProvider.System), TimeProvider.System, NullLogger<VllmCompletionsClient>.Instance);
 
         var error = await Assert.ThrowsAsync<BackendException>(() => client.OpenAsync(Request, CancellationToken.None));
 
@@ -332,5 +336,119 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         Assert.Equal(0.5, body.RootElement.GetProperty("top_p").GetDouble());
         Assert.Equal(2, body.RootElement.GetProperty("n").GetInt32());
         Assert.Equal("tenant-a", body.RootElement.GetProperty("cache_salt").GetString());
+    }
+
+    [Fact]
+    public async Task ModalsColdStart303IsNeverFollowedButThePostIsSentAgainUntilTheModelAnswers()
+    {
+        _upstream.ThenRedirect();
+        _upstream.ThenRedirect();
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("Hi", "stop"), "[DONE]");
+        var logger = new ListLogger<VllmCompletionsClient>();
+        var events = new List<ActivityEvent>();
+        using var source = new ActivitySource("Aspire70B.Tests.ColdStart");
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == source.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var client = Client(new BackendOptions { ColdStartRetryDelay = TimeSpan.FromMilliseconds(20), MaxRetries = 0 }, ";ModalKey=wk-1;ModalSecret=ws-2", logger: logger);
+
+        List<CompletionChunk> chunks;
+        using (var span = source.StartActivity("chat"))
+        {
+            await using var stream = await client.OpenAsync(Request, CancellationToken.None);
+            chunks = await ReadAll(stream);
+            events.AddRange(span!.Events);
+        }
+
+        Assert.Equal([new CompletionChunk(0, "Hi", "stop", null, null)], chunks);
+        Assert.Equal(3, _upstream.Requests.Count);
+        Assert.All(_upstream.Requests, r => Assert.Equal(_upstream.Requests[0].Body, r.Body));
+        Assert.Empty(_upstream.OtherRequests);
+        var lines = logger.Lines.Where(l => l.EventId == 2002).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.StartsWith("Model server is cold-starting (Modal answered 303 after holding the request (its 150 s limit) while the model starts); cold-start attempt 1, ", lines[0].Message, StringComparison.Ordinal);
+        Assert.Equal([VllmCompletionsClient.ColdStartEvent, VllmCompletionsClient.ColdStartEvent], events.Select(e => e.Name));
+        Assert.Equal([1, 2], events.Select(e => (int)e.Tags.First(t => t.Key == "aspire70b.cold_start.attempt").Value!));
+        Assert.All(events, e => Assert.Equal(303, e.Tags.First(t => t.Key == "http.response.status_code").Value));
+    }
+
+    [Fact]
+    public async Task AColdStartThatOutlastsTheRequestsDeadlineEndsAsAColdStartFailure()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            _upstream.ThenRedirect();
+        }
+
+        var logger = new ListLogger<VllmCompletionsClient>();
+        var options = new BackendOptions { TotalTimeout = TimeSpan.FromSeconds(1), ColdStartRetryDelay = TimeSpan.FromMilliseconds(50) };
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client(options, logger: logger).OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.ColdStart, error.Failure);
+        Assert.Matches(@"^The model server was still starting after \d+ s \(\d+ attempts\); the request's deadline has passed\.$", error.Message);
+        Assert.True(_upstream.Requests.Count >= 2, $"{_upstream.Requests.Count} requests");
+        Assert.Empty(_upstream.OtherRequests);
+        Assert.Single(logger.Lines, l => l.EventId == 2003);
+    }
+
+    [Fact]
+    public async Task AModalEndpointHoldingTheRequestPastTheFirstTokenTimeoutIsAColdStart()
+    {
+        _upstream.ThenHold();
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("Hi", "stop"), "[DONE]");
+        var options = new BackendOptions { FirstTokenTimeout = TimeSpan.FromMilliseconds(500), ColdStartRetryDelay = TimeSpan.Zero, MaxRetries = 0 };
+
+        await using var stream = await Client(options, ";ModalKey=wk-1;ModalSecret=ws-2").OpenAsync(Request, CancellationToken.None);
+
+        Assert.Equal("Hi", Assert.Single(await ReadAll(stream)).Text);
+        // One request was held (and given up on), a later one answered; on a loaded machine a given-up request may not
+        // have reached the server's handler, so more than two may have been sent.
+        Assert.True(_upstream.Requests.Count >= 2, $"{_upstream.Requests.Count} requests");
+    }
+
+    [Fact]
+    public async Task AServerThatIsNotModalHoldingTheRequestIsATimeoutNotAColdStart()
+    {
+        _upstream.ThenHold();
+        var options = new BackendOptions { FirstTokenTimeout = TimeSpan.FromMilliseconds(500), ColdStartRetryDelay = TimeSpan.Zero };
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client(options).OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Timeout, error.Failure);
+        // Not sent again (on a loaded machine the one request may not have reached the server's handler in time).
+        Assert.True(_upstream.Requests.Count <= 1, $"{_upstream.Requests.Count} requests");
+    }
+
+    [Theory]
+    [InlineData(301)]
+    [InlineData(302)]
+    [InlineData(307)]
+    public async Task AnyOtherRedirectIsNeitherFollowedNorRetried(int status)
+    {
+        _upstream.ThenRedirect(status);
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client().OpenAsync(Request, CancellationToken.None));
+
+        Assert.Equal(BackendFailure.Redirected, error.Failure);
+        Assert.Equal($"The model server answered with a redirect (HTTP {status}), which the gateway does not follow.", error.Message);
+        Assert.Single(_upstream.Requests);
+        Assert.Empty(_upstream.OtherRequests);
+    }
+
+    [Fact]
+    public async Task ADefaultHttpClientWouldHaveTurnedThePostIntoAGet()
+    {
+        // Why the handler matters: .NET's default handler follows a 303 with a GET.
+        _upstream.ThenRedirect();
+        using var following = new HttpClient();
+
+        using var response = await following.PostAsync(new Uri(_upstream.Endpoint, "v1/completions"), new StringContent("{}"));
+
+        Assert.Equal(405, (int)response.StatusCode);
+        Assert.Equal(["GET /v1/completions?__modal_function_call_id=fc-test"], _upstream.OtherRequests);
     }
 }

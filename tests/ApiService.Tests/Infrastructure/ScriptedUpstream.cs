@@ -20,6 +20,9 @@ public sealed class ScriptedUpstream : IAsyncDisposable
 
     public List<(string Body, Dictionary<string, string> Headers)> Requests { get; } = [];
 
+    /// <summary>Requests other than a POST that reached /v1/completions (a client following a redirect sends a GET).</summary>
+    public List<string> OtherRequests { get; } = [];
+
     public TaskCompletionSource Aborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Uri Endpoint { get; private set; } = null!;
@@ -32,6 +35,15 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         var app = builder.Build();
         var upstream = new ScriptedUpstream(app);
         app.MapPost("/v1/completions", upstream.HandleAsync);
+        app.MapMethods("/v1/completions", ["GET", "HEAD", "PUT"], (HttpContext context) =>
+        {
+            lock (upstream._gate)
+            {
+                upstream.OtherRequests.Add($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+            }
+
+            return Results.StatusCode(StatusCodes.Status405MethodNotAllowed);
+        });
         await app.StartAsync();
         upstream.Endpoint = new Uri(app.Urls.First() + "/");
         return upstream;
@@ -50,6 +62,26 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
+    });
+
+    /// <summary>A redirect, as Modal answers a request it held 150 s during a cold start (303 to the result URL).</summary>
+    public void ThenRedirect(int status = StatusCodes.Status303SeeOther) => Then(context =>
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = Endpoint + "v1/completions?__modal_function_call_id=fc-test";
+        return Task.CompletedTask;
+    });
+
+    /// <summary>Holds the request without answering until the client gives up, as Modal holds one while a container starts.</summary>
+    public void ThenHold() => Then(async context =>
+    {
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     });
 
     public void ThenEvents(params string[] payloads) => Then(async context =>

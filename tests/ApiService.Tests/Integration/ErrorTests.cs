@@ -112,9 +112,23 @@ public sealed class ErrorTests(GatewayFixture fixture)
         var after = await fixture.Http.GetStringAsync(new Uri(fixture.Simulator.BaseAddress, "metrics"));
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.StartsWith("This model's maximum context length is 16384 tokens. However, you requested 100 output tokens and your prompt contains at least ", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal("input_tokens", error.GetProperty("param").GetString());
+        // vLLM 0.11.0's wording (serving_engine.py, OpenAIServing._validate_input), in OpenAI's shape.
+        Assert.Matches("^This model's maximum context length is 16384 tokens\\. However, your request has \\d+ input tokens\\. Please reduce the length of the input messages\\.$", error.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.Equal(PromptTokensTotal(before), PromptTokensTotal(after));
+    }
+
+    [Fact]
+    public async Task APromptThatFitsButLeavesNoRoomForMaxTokensIs400WithVllmsSecondMessage()
+    {
+        var (status, error, response) = await PostAsync(fixture.Gateway, Chat(",\"max_tokens\":16380"));
+        response.Dispose();
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        // vLLM 0.11.0's wording (serving_engine.py, OpenAIServing._validate_input), in OpenAI's shape.
+        Assert.Matches("^'max_tokens' or 'max_completion_tokens' is too large: 16380\\. This model's maximum context length is 16384 tokens and your request has (\\d+) input tokens \\(16380 > 16384 - \\1\\)\\.$", error.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
     }
 
     [Fact]

@@ -52,9 +52,11 @@ public sealed class VllmLaunchTests
 
         var args = VllmLaunch.EngineArguments(request, "small");
 
+        // vLLM 0.11.0's flag is --kv-cache-memory-bytes (EngineArgs.kv_cache_memory_bytes, vllm/engine/arg_utils.py);
+        // "--kv-cache-memory" only reached it through argparse's prefix matching.
         Assert.Equal(
             ["--served-model-name", "small", "--dtype", "bfloat16", "--tensor-parallel-size", "1", "--gpu-memory-utilization", "0.9",
-             "--max-model-len", "8192", "--kv-cache-dtype", "auto", "--max-num-batched-tokens", "4096", "--kv-cache-memory", "2684354560"],
+             "--max-model-len", "8192", "--kv-cache-dtype", "auto", "--max-num-batched-tokens", "4096", "--kv-cache-memory-bytes", "2684354560"],
             args);
     }
 

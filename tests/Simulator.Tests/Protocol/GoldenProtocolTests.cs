@@ -69,6 +69,15 @@ public sealed partial class GoldenProtocolTests : IClassFixture<GoldenProtocolTe
         Golden.AssertMatches("models.json", PermissionId().Replace(body, "modelperm-<id>"));
     }
 
+    /// <summary>
+    /// vLLM 0.11.0's errors. Read from v0.11.0's vllm/entrypoints/openai/serving_engine.py (OpenAIServing._validate_input:
+    /// the two context-length messages, param null; _check_model: param null), vllm/sampling_params.py
+    /// (SamplingParams._verify_args: plain ValueErrors, no "(parameter=…)" suffix), vllm/entrypoints/openai/api_server.py
+    /// (validation_exception_handler: type "Bad Request", param null, str(exc) + " " + str(exc.errors())) and
+    /// vllm/entrypoints/openai/protocol.py (the request models' validators), with FastAPI's ValidationException.__str__.
+    /// The context-length texts are the ones issue 19 quotes from that file; the tag itself could not be checked out here
+    /// (the vLLM repository is larger than the mirror allows), so the rest was read from vLLM sources of that release line.
+    /// </summary>
     [Fact]
     public async Task ErrorsMatchVllmsWordingAndShape()
     {
@@ -78,6 +87,8 @@ public sealed partial class GoldenProtocolTests : IClassFixture<GoldenProtocolTe
             ("unknown model", "/v1/completions", """{"model":"gpt-4","prompt":"Hi"}"""),
             ("context length", "/v1/completions", $$"""{"prompt":"{{longPrompt}}","max_tokens":100}"""),
             ("chat context length", "/v1/chat/completions", $$"""{"messages":[{"role":"user","content":"{{longPrompt}}"}],"max_tokens":2000}"""),
+            ("prompt fits but max_tokens does not", "/v1/completions", """{"prompt":"Hi","max_tokens":16384}"""),
+            ("chat prompt fits but max_completion_tokens does not", "/v1/chat/completions", """{"messages":[{"role":"user","content":"Hi"}],"max_completion_tokens":16380}"""),
             ("negative temperature", "/v1/completions", """{"prompt":"Hi","temperature":-1}"""),
             ("top_p above one", "/v1/completions", """{"prompt":"Hi","top_p":1.5}"""),
             ("max_tokens zero", "/v1/completions", """{"prompt":"Hi","max_tokens":0}"""),
@@ -90,8 +101,12 @@ public sealed partial class GoldenProtocolTests : IClassFixture<GoldenProtocolTe
             ("missing prompt", "/v1/completions", """{"max_tokens":5}"""),
             ("missing messages", "/v1/chat/completions", """{"max_tokens":5}"""),
             ("wrong type", "/v1/completions", """{"prompt":"Hi","max_tokens":"many"}"""),
+            ("fractional integer", "/v1/completions", """{"prompt":"Hi","max_tokens":2.5}"""),
+            ("stream_options not an object", "/v1/completions", """{"prompt":"Hi","stream":true,"stream_options":"yes"}"""),
             ("malformed json", "/v1/completions", """{"prompt": "Hi", """),
             ("tokenize unknown model", "/tokenize", """{"model":"gpt-4","prompt":"Hi"}"""),
+            ("tokenize without prompt or messages", "/tokenize", """{"add_special_tokens":true}"""),
+            ("detokenize without tokens", "/detokenize", """{}"""),
         ];
 
         var transcript = new StringBuilder();

@@ -89,7 +89,7 @@ public sealed class RoutesTests : IClassFixture<RoutesTests.Server>
         var (status, body, _) = await Http.PostAsync(_client, "/detokenize", """{"tokens":[1,128256]}""");
 
         Assert.Equal(400, status);
-        Assert.Equal("""{"error":{"message":"Token id 128256 is out of vocabulary","type":"BadRequestError","param":"tokens","code":400}}""", body);
+        Assert.Equal("""{"error":{"message":"Token id 128256 is out of vocabulary","type":"BadRequestError","param":null,"code":400}}""", body);
     }
 
     public sealed class Server : IDisposable
