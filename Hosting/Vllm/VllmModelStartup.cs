@@ -114,7 +114,12 @@ internal sealed partial class VllmModelStartup(
     {
         try
         {
-            await foreach (var batch in logs.WatchAsync(model.Parent).WithCancellation(cancellationToken))
+            // The server's log is kept under the name DCP gives its instance, known once it starts.
+            var started = await notifications.WaitForResourceAsync(model.Parent.Name,
+                e => e.Snapshot.State?.Text == KnownResourceStates.Starting || e.Snapshot.State?.Text == KnownResourceStates.Running,
+                cancellationToken);
+            LogFollowing(_logger, started.ResourceId);
+            await foreach (var batch in logs.WatchAsync(started.ResourceId).WithCancellation(cancellationToken))
             {
                 foreach (var line in batch)
                 {
@@ -166,6 +171,9 @@ internal sealed partial class VllmModelStartup(
             Properties = [.. s.Properties.Where(p => !figures.Any(f => f.Key == p.Name)), .. figures.Select(f => new ResourcePropertySnapshot(f.Key, f.Value))],
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Following the server's log ({ResourceId}) for vLLM's start-up stages.")]
+    private static partial void LogFollowing(ILogger logger, string resourceId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Detail}")]
     private static partial void LogRefused(ILogger logger, string detail);

@@ -38,9 +38,10 @@ public sealed class CacheFaultTests
         Assert.True(start.Success, start.Message);
         await test.App.ResourceNotifications.WaitForResourceHealthyAsync("cache", timeout.Token);
 
-        // The same gateway process reconnects: hits come back without restarting it.
+        // The same gateway process reconnects: hits come back without restarting it. (An answer served while the
+        // reconnection was still under way may already have been stored, so the first may be a hit or a miss.)
         var after = Body();
-        Assert.Equal("miss", await SystemTests.CacheHeaderUntilConnectedAsync(http, after));
+        Assert.Contains(await SystemTests.CacheHeaderUntilConnectedAsync(http, after), new[] { "miss", "hit" });
         Assert.Equal("hit", await SystemTests.CacheHeaderAsync(http, after));
         Assert.Equal(1, test.StatesOf("apiservice").Count(s => s == KnownResourceStates.Running));
     }

@@ -114,8 +114,10 @@ internal sealed class AppHostProcess : IAsyncDisposable
     {
         var directory = Directory.CreateTempSubdirectory("aspire70b-apphost-");
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(RedisServer.RepositoryRoot(), "AppHost", "bin", configuration, "net10.0", "Aspire70B.AppHost.dll"));
+        // From the project's folder, as 'dotnet run --project AppHost' runs it (its appsettings.json is read from there).
+        var project = Path.Combine(RedisServer.RepositoryRoot(), "AppHost");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = project };
+        start.ArgumentList.Add(Path.Combine(project, "bin", configuration, "net10.0", "Aspire70B.AppHost.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

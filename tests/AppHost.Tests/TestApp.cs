@@ -54,42 +54,66 @@ internal sealed class TestApp : IAsyncDisposable
         var test = new TestApp(app, data, new ConcurrentQueue<(string, string?)>()) { Log = log };
         test.RecordStates();
         var clock = Stopwatch.StartNew();
-        try
+        // Aspire's start returns once every resource has started, which includes waiting for what each one waits
+        // for: a test that must act during a start (a fake vLLM waiting to be told to go on) does not await it.
+        test.Starting = app.StartAsync(CancellationToken.None);
+        if (waitUntilHealthy)
         {
-            await app.StartAsync(timeout.Token);
-            if (waitUntilHealthy)
+            try
             {
                 await test.WaitUntilHealthyAsync();
-                test.TimeToHealthy = clock.Elapsed;
             }
-        }
-        catch (OperationCanceledException e)
-        {
-            var states = string.Join('\n', test._states.Select(s => $"{s.Resource}: {s.State}"));
-            await test.DisposeAsync();
-            throw new TimeoutException($"Not started within {Bound}.\nStates:\n{states}\nLog:\n{log.Text}", e);
+            catch
+            {
+                await test.DisposeAsync();
+                throw;
+            }
+
+            test.TimeToHealthy = clock.Elapsed;
         }
 
         return test;
     }
 
+    /// <summary>Aspire's start (see <see cref="StartAsync"/>).</summary>
+    public Task Starting { get; private set; } = Task.CompletedTask;
+
     public async Task WaitUntilHealthyAsync()
     {
         using var timeout = new CancellationTokenSource(Bound);
-        foreach (var name in new[] { "cache", "batches", "model", "apiservice" })
+        try
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
-        }
+            await Starting.WaitAsync(timeout.Token);
+            foreach (var name in new[] { "cache", "batches", "model", "apiservice" })
+            {
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            }
 
-        await App.ResourceNotifications.WaitForResourceAsync("worker", KnownResourceStates.Running, timeout.Token);
+            await App.ResourceNotifications.WaitForResourceAsync("worker", KnownResourceStates.Running, timeout.Token);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new TimeoutException($"Not healthy within {Bound}.\n{Diagnostics()}", e);
+        }
     }
+
+    /// <summary>Every state each resource went through, and the AppHost's log: what a failing test shows.</summary>
+    public string Diagnostics() =>
+        "States:\n" + string.Join('\n', _states.Select(s => $"{s.Resource}: {s.State}")) + "\nLog:\n" + Log.Text;
 
     /// <summary>Waits (bounded) until <paramref name="resource"/>'s state satisfies <paramref name="predicate"/>.</summary>
     public async Task<CustomResourceSnapshot> WaitForStateAsync(string resource, Func<string?, bool> predicate)
     {
         using var timeout = new CancellationTokenSource(Bound);
-        var e = await App.ResourceNotifications.WaitForResourceAsync(resource, e => predicate(e.Snapshot.State?.Text), timeout.Token);
-        return e.Snapshot;
+        try
+        {
+            var e = await App.ResourceNotifications.WaitForResourceAsync(resource, e => predicate(e.Snapshot.State?.Text), timeout.Token);
+            return e.Snapshot;
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new TimeoutException($"{resource} did not reach the state within {Bound}.\n{Diagnostics()}", e);
+        }
     }
 
     private void RecordStates() => _ = Task.Run(async () =>
@@ -137,6 +161,7 @@ internal sealed class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Task.WhenAny(Starting, Task.Delay(TimeSpan.FromSeconds(1)));
         await _stop.CancelAsync();
         _stop.Dispose();
         await App.StopAsync();
