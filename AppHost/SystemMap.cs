@@ -13,14 +13,16 @@ internal static class SystemMap
 
         var model = builder.AddModelServer("model", settings.Model);
 
+        // Batches are data and the prompt cache is not: the services read them from separate connection strings.
+        // Until the AppHost declares a durable `batches` server of its own, both names point at the cache server.
         var apiservice = builder.AddProject("apiservice", "ApiService", settings.ApiPort)
-            .WithReference(cache).WaitFor(cache)
+            .WithReference(cache).WithReference(cache, "batches").WaitFor(cache)
             .WithReference(model).WaitFor(model)
             .WithEnvironment("Gateway__Profile", settings.Model.Profile.Name)
             .WithHttpHealthCheck("health");
 
         builder.AddProject("worker", "Worker", http: false)
-            .WithReference(cache).WaitFor(cache)
+            .WithReference(cache, "batches").WaitFor(cache)
             .WithReference(apiservice).WaitFor(apiservice);
 
         return builder.Build();

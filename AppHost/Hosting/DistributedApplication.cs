@@ -57,6 +57,14 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
             }
         }
 
+        foreach (var (name, reference) in resource.NamedReferences)
+        {
+            if (reference.ConnectionString is { } connectionString)
+            {
+                environment[$"ConnectionStrings__{name}"] = connectionString;
+            }
+        }
+
         foreach (var (key, value) in resource.Environment)
         {
             environment[key] = value;

@@ -34,6 +34,9 @@ internal sealed class Resource(string name)
 
     public List<Resource> References { get; } = [];
 
+    /// <summary>References given under another connection name: <c>ConnectionStrings__{key}</c> = the resource's connection string.</summary>
+    public Dictionary<string, Resource> NamedReferences { get; } = new(StringComparer.Ordinal);
+
     public List<Resource> WaitsFor { get; } = [];
 }
 

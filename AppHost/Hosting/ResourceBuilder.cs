@@ -16,6 +16,18 @@ internal sealed class ResourceBuilder(Resource resource)
         return this;
     }
 
+    /// <summary>
+    /// Gives this resource <paramref name="other"/>'s connection string as <c>ConnectionStrings__{connectionName}</c>,
+    /// for a server that plays a second role (Aspire's <c>WithReference(resource, connectionName)</c>).
+    /// </summary>
+    public ResourceBuilder WithReference(ResourceBuilder other, string connectionName)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentException.ThrowIfNullOrEmpty(connectionName);
+        Resource.NamedReferences[connectionName] = other.Resource;
+        return this;
+    }
+
     /// <summary>Starts this resource only once <paramref name="other"/> is ready.</summary>
     public ResourceBuilder WaitFor(ResourceBuilder other)
     {

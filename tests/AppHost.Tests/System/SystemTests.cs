@@ -74,6 +74,7 @@ public sealed partial class SystemTests(RunningSystem system) : IClassFixture<Ru
         var cachePort = RunningSystem.PortOf(system.Endpoints["cache"]);
         var api = ProcessTree.EnvironmentOf(pids["apiservice"]);
         Assert.Equal($"127.0.0.1:{cachePort}", api["ConnectionStrings__cache"]);
+        Assert.Equal($"127.0.0.1:{cachePort}", api["ConnectionStrings__batches"]);
         Assert.Equal($"Endpoint={system.Endpoints["model"]};Model={Model}", api["ConnectionStrings__model"]);
         Assert.Equal(system.Endpoints["apiservice"], api["ASPNETCORE_URLS"]);
         Assert.Equal("apiservice", api["OTEL_SERVICE_NAME"]);
@@ -83,7 +84,8 @@ public sealed partial class SystemTests(RunningSystem system) : IClassFixture<Ru
 
         var worker = ProcessTree.EnvironmentOf(pids["worker"]);
         Assert.Equal(system.Endpoints["apiservice"], worker["services__apiservice__http__0"]);
-        Assert.Equal($"127.0.0.1:{cachePort}", worker["ConnectionStrings__cache"]);
+        Assert.Equal($"127.0.0.1:{cachePort}", worker["ConnectionStrings__batches"]);
+        Assert.False(worker.ContainsKey("ConnectionStrings__cache"));
         Assert.Equal("worker", worker["OTEL_SERVICE_NAME"]);
         Assert.False(worker.ContainsKey("ASPNETCORE_URLS"));
 
