@@ -28,20 +28,8 @@ internal static class BatchApi
     {
         return await Guard(async () =>
         {
-            var limit = options.Value.MaxBytes;
-            using var buffer = new MemoryStream();
-            if (context.Request.ContentLength > limit)
-            {
-                throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
-            }
-
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            if (buffer.Length > limit)
-            {
-                throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
-            }
-
-            var requests = BatchInputParser.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), options.Value.MaxRequests);
+            var body = await ChatBodyReader.ReadBytesAsync(context.Request, options.Value.MaxBytes, context.RequestAborted);
+            var requests = BatchInputParser.Parse(body, options.Value.MaxRequests);
             var store = new BatchStore(await connection.DatabaseAsync(), queue.Value, time);
             var status = await store.CreateAsync("batch_" + Guid.NewGuid().ToString("N"), requests, Tenant(context));
             return Batch(status);

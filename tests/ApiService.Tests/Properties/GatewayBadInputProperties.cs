@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Aspire70B.Tests.Shared;
+using CsCheck;
+using Xunit.Abstractions;
+
+namespace Aspire70B.ApiService.Tests.Properties;
+
+/// <summary>
+/// Generated requests against the gateway in memory: whatever the body, the answer is a valid completion or a 4xx in
+/// OpenAI's error format — never a 5xx, an exception page or a hang. Set ASPIRE70B_PROPERTY_ITERATIONS for longer runs.
+/// </summary>
+[Collection(InProcessGatewayTests.Name)]
+public sealed class GatewayBadInputProperties(InProcessGateway gateway, ITestOutputHelper output)
+{
+    private static bool IsCompletion(JsonElement answer) =>
+        answer.GetProperty("object").GetString() == "chat.completion" && answer.GetProperty("choices").GetArrayLength() >= 1;
+
+    private async Task<HttpStatusCode> PostAsync(string path, byte[] body, string contentType = "application/json")
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        using var response = await gateway.Client.PostAsync(path, content);
+        return await ResponseShape.AssertAnswerAsync(response, path == "/v1/chat/completions" ? IsCompletion : null);
+    }
+
+    private async Task RunAsync(string name, Gen<byte[]> bodies, long ciIterations, Func<byte[], Task<HttpStatusCode>> send)
+    {
+        var tally = new StatusTally();
+        await bodies.SampleAsync(async body => tally.Add(await send(body)), iter: PropertyRuns.Iterations(ciIterations), print: ResponseShape.Printable);
+        output.WriteLine($"{name}: {tally}");
+        foreach (var g in ResponseShape.LastErrors.GroupBy(m => m.Length > 50 ? m[..50] : m).OrderByDescending(g => g.Count()).Take(12))
+        {
+            output.WriteLine($"  {g.Count()} {g.Key}");
+        }
+
+        ResponseShape.LastErrors.Clear();
+    }
+
+    [Fact]
+    public Task ValidChatRequestsAlwaysGetACompletion() =>
+        RunAsync("valid chat", OpenAIRequestGen.ValidChat.Select(Encoding.UTF8.GetBytes), 150, async body =>
+        {
+            var status = await PostAsync("/v1/chat/completions", body);
+            return status == HttpStatusCode.OK ? status : throw new InvalidOperationException($"{(int)status} for a valid request: {ResponseShape.LastErrors.LastOrDefault()}");
+        });
+
+    [Fact]
+    public Task ChatRequestsFromTheSchemaGetAnAnswerOrAnOpenAIError() =>
+        RunAsync("chat schema", OpenAIRequestGen.Chat.Select(Encoding.UTF8.GetBytes), 400, body => PostAsync("/v1/chat/completions", body));
+
+    [Fact]
+    public Task MutatedChatBodiesGetAnAnswerOrAnOpenAIError() =>
+        RunAsync("chat mutations", OpenAIRequestGen.Mutated(OpenAIRequestGen.Chat), 400, body => PostAsync("/v1/chat/completions", body));
+
+    [Fact]
+    public Task ExtremeBodiesGetAnAnswerOrAnOpenAIError() =>
+        RunAsync("chat extremes", OpenAIRequestGen.Extreme, 60, body => PostAsync("/v1/chat/completions", body));
+
+    [Fact]
+    public Task RenderRequestsGetAPromptOrAnOpenAIError() =>
+        RunAsync("render", Gen.OneOf<byte[]>(OpenAIRequestGen.Chat.Select(Encoding.UTF8.GetBytes), OpenAIRequestGen.Mutated(OpenAIRequestGen.Chat)), 300,
+            body => PostAsync("/v1/chat/completions/render", body));
+
+    [Fact]
+    public Task BatchSubmissionsAreStoredOrRefusedWithAnOpenAIError()
+    {
+        var lines = Gen.Select(OpenAIRequestGen.Chat, Gen.Int[0, 3]).Select((body, i) => $"{{\"custom_id\":\"r{i}\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{body}}}");
+        var jsonl = lines.Array[1, 3].Select(l => Encoding.UTF8.GetBytes(string.Join('\n', l)));
+        return RunAsync("batches", Gen.OneOf<byte[]>(jsonl, OpenAIRequestGen.Mutated(lines)), 200, body => PostAsync("/v1/batches", body, "application/jsonl"));
+    }
+
+    [Fact]
+    public Task AnyRouteAndMethodAnswersInOpenAIsFormat()
+    {
+        var routes = Gen.OneOf<(string, string)>(
+            ("GET", "/v1/models"), ("POST", "/v1/models"), ("GET", "/v1/deployment"), ("GET", "/v1/batches/batch_x"),
+            ("GET", "/v1/batches/%ff%fe"), ("POST", "/v1/batches/batch_x/cancel"), ("GET", "/v1/batches/batch_x/output"),
+            ("POST", "/v1/completions"), ("GET", "/v1/chat/completions"), ("PUT", "/v1/chat/completions"), ("DELETE", "/v1/batches/x"),
+            ("POST", "/v1/unknown"), ("GET", "/v1/files/file-x"), ("GET", "/v1/files/file-x/content"), ("DELETE", "/v1/files/file-x"));
+        var cases = Gen.Select(routes, OpenAIRequestGen.Mutated(OpenAIRequestGen.Chat));
+        return RunAsync("routes", cases.Select(c => Encoding.UTF8.GetBytes(c.Item1.Item1 + " " + c.Item1.Item2 + "\n").Concat(c.Item2).ToArray()), 200, async raw =>
+        {
+            var newline = Array.IndexOf(raw, (byte)'\n');
+            var line = Encoding.UTF8.GetString(raw, 0, newline).Split(' ');
+            using var request = new HttpRequestMessage(new HttpMethod(line[0]), line[1]);
+            if (line[0] is "POST" or "PUT")
+            {
+                request.Content = new ByteArrayContent(raw[(newline + 1)..]);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            }
+
+            using var response = await gateway.Client.SendAsync(request);
+            return await ResponseShape.AssertAnswerAsync(response);
+        });
+    }
+}
