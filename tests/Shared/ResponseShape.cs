@@ -7,14 +7,13 @@ namespace Aspire70B.Tests.Shared;
 /// <summary>What every answer to a generated request must look like: a valid answer, or a 4xx error object.</summary>
 internal static class ResponseShape
 {
-    public static readonly System.Collections.Concurrent.ConcurrentQueue<string> LastErrors = new();
 
     /// <summary>
     /// Fails unless the response is below 500 and is either a 2xx whose JSON (or SSE) body is well formed, or a 4xx
     /// carrying <c>{"error":{"message","type","param","code"}}</c>; and never shows a stack trace.
     /// </summary>
-    /// <returns>The status, for the caller's tally.</returns>
-    public static async Task<HttpStatusCode> AssertAnswerAsync(HttpResponseMessage response, Func<JsonElement, bool>? validAnswer = null)
+    /// <returns>The status and the error message, if any, for the caller's tally.</returns>
+    public static async Task<(HttpStatusCode Status, string? Error)> AssertAnswerAsync(HttpResponseMessage response, Func<JsonElement, bool>? validAnswer = null)
     {
         var body = await response.Content.ReadAsStringAsync();
         var status = (int)response.StatusCode;
@@ -37,7 +36,6 @@ internal static class ResponseShape
             }
 
             using var error = JsonDocument.Parse(body);
-            LastErrors.Enqueue(error.RootElement.GetProperty("error").GetProperty("message").ToString());
             var e = error.RootElement.GetProperty("error");
             if (e.GetProperty("message").GetString() is not { Length: > 0 }
                 || e.GetProperty("type").ValueKind != JsonValueKind.String
@@ -47,7 +45,7 @@ internal static class ResponseShape
                 throw new InvalidOperationException($"Not an OpenAI error object: {Cut(body)}");
             }
 
-            return response.StatusCode;
+            return (response.StatusCode, e.GetProperty("message").GetString());
         }
 
         if (mediaType == "text/event-stream")
@@ -67,7 +65,7 @@ internal static class ResponseShape
                 }
             }
 
-            return response.StatusCode;
+            return (response.StatusCode, null);
         }
 
         if (body.Length > 0 && mediaType is "application/json")
@@ -79,7 +77,7 @@ internal static class ResponseShape
             }
         }
 
-        return response.StatusCode;
+        return (response.StatusCode, null);
     }
 
     public static string Printable(byte[] body) =>
