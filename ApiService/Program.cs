@@ -20,7 +20,8 @@ app.MapGroup("/v1")
     .RequireRateLimiting(RateLimitOptions.PolicyName)
     .MapChatApi()
     .MapDeploymentApi()
-    .MapBatchApi();
+    .MapBatchApi()
+    .MapFilesApi();
 
 app.Run();
 

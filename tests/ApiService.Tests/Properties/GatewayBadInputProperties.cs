@@ -67,6 +67,34 @@ public sealed class GatewayBadInputProperties(InProcessGateway gateway, ITestOut
     }
 
     [Fact]
+    public Task FileUploadsAreStoredOrRefusedWithAnOpenAIError()
+    {
+        var lines = Gen.Select(OpenAIRequestGen.Chat, Gen.Int[0, 3]).Select((body, i) => $"{{\"custom_id\":\"r{i}\",\"body\":{body}}}");
+        var files = Gen.OneOf<byte[]>(lines.Array[1, 3].Select(l => Encoding.UTF8.GetBytes(string.Join('\n', l))), OpenAIRequestGen.Mutated(lines));
+        var uploads = Gen.Select(files, Gen.OneOf<string>("batch", "batch", "fine-tune", ""), Gen.Int[0, 3]);
+        return RunAsync("file uploads", uploads.Select((file, purpose, shape) => Encoding.UTF8.GetBytes($"{shape}{purpose}\n").Concat(file).ToArray()), 200, async raw =>
+        {
+            var newline = Array.IndexOf(raw, (byte)'\n');
+            var shape = raw[0] - '0';
+            var purpose = Encoding.UTF8.GetString(raw, 1, newline - 1);
+            var file = raw[(newline + 1)..];
+            HttpContent content = shape switch
+            {
+                // A well-formed form, a form without the file, the file as a plain field, and raw bytes that claim to be multipart.
+                0 => new MultipartFormDataContent { { new StringContent(purpose), "purpose" }, { new ByteArrayContent(file), "file", "in.jsonl" } },
+                1 => new MultipartFormDataContent { { new StringContent(purpose), "purpose" } },
+                2 => new MultipartFormDataContent { { new StringContent(purpose), "purpose" }, { new ByteArrayContent(file), "file" } },
+                _ => new ByteArrayContent(file) { Headers = { ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x") } },
+            };
+            using (content)
+            {
+                using var response = await gateway.Client.PostAsync("/v1/files", content);
+                return await ResponseShape.AssertAnswerAsync(response, answer => answer.GetProperty("object").GetString() == "file");
+            }
+        });
+    }
+
+    [Fact]
     public Task AnyRouteAndMethodAnswersInOpenAIsFormat()
     {
         var routes = Gen.OneOf<(string, string)>(

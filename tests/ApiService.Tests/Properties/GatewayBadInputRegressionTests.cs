@@ -75,6 +75,21 @@ public sealed class GatewayBadInputRegressionTests(InProcessGateway gateway)
         Assert.Equal("input", error.GetProperty("param").GetString());
     }
 
+    /// <summary>Was a 500: the form reader's IOException for a body that only claims to be multipart.</summary>
+    [Fact]
+    public async Task AnUploadThatIsNotReallyMultipartIs400()
+    {
+        using var content = new ByteArrayContent("{\"custom_id\":\"r3\"}"u8.ToArray());
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+
+        using var response = await gateway.Client.PostAsync("/v1/files", content);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("The multipart body could not be read: ", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("file", error.GetProperty("param").GetString());
+    }
+
     [Fact]
     public async Task AWrongMethodIs405InOpenAIsFormat()
     {
