@@ -1,4 +1,5 @@
 using Aspire70B.ApiService.Apis;
+using Aspire70B.ApiService.Errors;
 using Aspire70B.ApiService.Extensions;
 using Aspire70B.ApiService.Security;
 
@@ -7,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
+app.UseOpenAIErrors();
 app.RefuseOpenNonLoopbackBinding();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -18,7 +20,8 @@ app.MapGroup("/v1")
     .RequireRateLimiting(RateLimitOptions.PolicyName)
     .MapChatApi()
     .MapDeploymentApi()
-    .MapBatchApi();
+    .MapBatchApi()
+    .MapFilesApi();
 
 app.Run();
 

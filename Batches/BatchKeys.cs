@@ -27,6 +27,15 @@ internal sealed class BatchKeys(string prefix)
     /// <summary>Each result's outcome, <c>ok</c> or <c>failed</c>, written in the same transaction as the result (a hash).</summary>
     public string Outcomes(string batchId) => $"{prefix}batch:{batchId}:outcomes";
 
+    /// <summary>An owner's batches in creation order (a sorted set scored by a counter, <c>…:seq</c>), for listing.</summary>
+    public string OwnerBatches(string owner) => $"{prefix}owner:{owner}:batches";
+
+    /// <summary>An uploaded file's metadata (a hash).</summary>
+    public string File(string fileId) => $"{prefix}file:{fileId}";
+
+    /// <summary>An uploaded file's bytes (a string).</summary>
+    public string FileContent(string fileId) => $"{prefix}file:{fileId}:content";
+
     /// <summary>The order custom_ids were submitted in (a list), for output in submission order.</summary>
     public string Order(string batchId) => $"{prefix}batch:{batchId}:order";
 }

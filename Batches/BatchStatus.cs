@@ -2,7 +2,10 @@ namespace Aspire70B.Batches;
 
 /// <summary>A batch's state and counts, in the OpenAI Batch API's terms.</summary>
 /// <param name="Id">The batch id.</param>
-/// <param name="Status"><c>in_progress</c>, <c>completed</c>, <c>cancelled</c> (no further items start).</param>
+/// <param name="Status">
+/// <c>in_progress</c>, <c>completed</c>, <c>cancelling</c> (no further items start; some still run) or
+/// <c>cancelled</c> (none runs any more).
+/// </param>
 /// <param name="Total">Requests submitted.</param>
 /// <param name="Completed">Requests answered successfully.</param>
 /// <param name="Failed">Requests that ended in an error.</param>
@@ -15,7 +18,32 @@ public sealed record BatchStatus(string Id, string Status, int Total, int Comple
 
     /// <summary>Whether every request has a result.</summary>
     public bool Finished => Completed + Failed >= Total;
+
+    /// <summary>The uploaded file the requests came from (OpenAI's Files flow); null for a batch submitted directly.</summary>
+    public string? InputFileId { get; init; }
+
+    /// <summary>The client's metadata (a JSON object of strings), as given; null when none.</summary>
+    public string? MetadataJson { get; init; }
+
+    /// <summary>When the last result came in, Unix seconds.</summary>
+    public long? CompletedAt { get; init; }
+
+    /// <summary>When a cancel was asked for, Unix seconds.</summary>
+    public long? CancellingAt { get; init; }
+
+    /// <summary>When the last running item of a cancelled batch ended, Unix seconds.</summary>
+    public long? CancelledAt { get; init; }
 }
+
+/// <summary>Where a batch's requests came from, for the batch object: an uploaded file and the client's metadata.</summary>
+/// <param name="InputFileId">The uploaded file.</param>
+/// <param name="MetadataJson">A JSON object of strings, or null.</param>
+public sealed record BatchSource(string? InputFileId, string? MetadataJson);
+
+/// <summary>One result line and whether its request succeeded.</summary>
+/// <param name="Line">The output line (a JSON object).</param>
+/// <param name="Succeeded">True for <c>completed</c>, false for <c>failed</c>.</param>
+public sealed record BatchResult(string Line, bool Succeeded);
 
 /// <summary>One request handed to a worker: its batch, its custom_id and body, and the lease that holds it.</summary>
 /// <param name="BatchId">The batch.</param>

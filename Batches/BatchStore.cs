@@ -35,7 +35,8 @@ public sealed class BatchStore
     /// <param name="batchId">A new, unique id (it must not contain control characters).</param>
     /// <param name="requests">custom_id → request body, in submission order; custom_ids are unique.</param>
     /// <param name="owner">Who submits it; only they may see it.</param>
-    public async Task<BatchStatus> CreateAsync(string batchId, IReadOnlyList<KeyValuePair<string, string>> requests, string? owner = null)
+    /// <param name="source">The uploaded file and metadata, when the batch was created from a file.</param>
+    public async Task<BatchStatus> CreateAsync(string batchId, IReadOnlyList<KeyValuePair<string, string>> requests, string? owner = null, BatchSource? source = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(batchId);
         ArgumentNullException.ThrowIfNull(requests);
@@ -46,7 +47,14 @@ public sealed class BatchStore
 
         var now = _time.GetUtcNow();
         var expires = now + _options.Retention;
-        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds()) { Owner = owner };
+        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds())
+        {
+            Owner = owner,
+            InputFileId = source?.InputFileId,
+            MetadataJson = source?.MetadataJson,
+        };
+        // The listing's order: a counter, not the clock, so two batches created in the same millisecond keep theirs.
+        var order = await _db.StringIncrementAsync(_keys.OwnerBatches(owner ?? "") + ":seq").ConfigureAwait(false);
         var tx = _db.CreateTransaction();
         tx.AddCondition(Condition.KeyNotExists(_keys.Batch(batchId)));
         _ = tx.HashSetAsync(_keys.Batch(batchId),
@@ -56,7 +64,11 @@ public sealed class BatchStore
             new HashEntry("created_at", status.CreatedAt),
             new HashEntry("expires_at", status.ExpiresAt),
             new HashEntry("owner", owner ?? ""),
+            new HashEntry("input_file_id", source?.InputFileId ?? ""),
+            new HashEntry("metadata", source?.MetadataJson ?? ""),
         ]);
+        _ = tx.SortedSetAddAsync(_keys.OwnerBatches(owner ?? ""), batchId, order);
+        _ = tx.KeyExpireAsync(_keys.OwnerBatches(owner ?? ""), _options.Retention);
         if (requests.Count > 0)
         {
             _ = tx.HashSetAsync(_keys.Requests(batchId), [.. requests.Select(r => new HashEntry(r.Key, r.Value))]);
@@ -101,28 +113,90 @@ public sealed class BatchStore
             (long)map["created_at"],
             (long)map["expires_at"])
         {
-            Owner = map.TryGetValue("owner", out var owner) && !owner.IsNullOrEmpty ? (string?)owner : null,
+            Owner = Text(map, "owner"),
+            InputFileId = Text(map, "input_file_id"),
+            MetadataJson = Text(map, "metadata"),
+            CompletedAt = Number(map, "completed_at"),
+            CancellingAt = Number(map, "cancelling_at"),
+            CancelledAt = Number(map, "cancelled_at"),
         };
         if (status is { Status: "in_progress", Finished: true })
         {
             // The last result is in: mark the batch done (whichever reader sees it first).
+            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             var tx = _db.CreateTransaction();
             tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "in_progress"));
-            _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "completed"), new HashEntry("completed_at", _time.GetUtcNow().ToUnixTimeSeconds())]);
-            await tx.ExecuteAsync().ConfigureAwait(false);
-            status = status with { Status = "completed" };
+            _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "completed"), new HashEntry("completed_at", now)]);
+            status = await tx.ExecuteAsync().ConfigureAwait(false) ? status with { Status = "completed", CompletedAt = now } : status;
+        }
+        else if (status.Status == "cancelling" && !await AnyHeldAsync(batchId).ConfigureAwait(false))
+        {
+            // A cancelled batch is cancelled once no item of it runs any more.
+            var now = _time.GetUtcNow().ToUnixTimeSeconds();
+            var tx = _db.CreateTransaction();
+            tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "cancelling"));
+            _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "cancelled"), new HashEntry("cancelled_at", now)]);
+            status = await tx.ExecuteAsync().ConfigureAwait(false) ? status with { Status = "cancelled", CancelledAt = now } : status;
         }
 
         return status;
     }
 
-    /// <summary>Stops a batch: items not yet started are dropped when a worker leases them; running ones finish.</summary>
+    /// <summary>
+    /// An owner's batches, newest first: at most <paramref name="limit"/> after the batch <paramref name="after"/>
+    /// (exclusive; from the newest when null), and whether more follow. Batches whose data has expired are skipped.
+    /// </summary>
+    public async Task<(IReadOnlyList<BatchStatus> Batches, bool HasMore)> ListAsync(string owner, string? after, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var key = _keys.OwnerBatches(owner);
+        long start = 0;
+        if (after is not null)
+        {
+            if (await _db.SortedSetRankAsync(key, after, Order.Descending).ConfigureAwait(false) is not { } rank)
+            {
+                return ([], false);
+            }
+
+            start = rank + 1;
+        }
+
+        var batches = new List<BatchStatus>();
+        while (batches.Count <= limit)
+        {
+            var ids = await _db.SortedSetRangeByRankAsync(key, start, start + limit, Order.Descending).ConfigureAwait(false);
+            if (ids.Length == 0)
+            {
+                break;
+            }
+
+            start += ids.Length;
+            foreach (var id in ids)
+            {
+                if (await GetAsync(id!).ConfigureAwait(false) is { } status)
+                {
+                    batches.Add(status);
+                }
+                else
+                {
+                    await _db.SortedSetRemoveAsync(key, id).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return batches.Count > limit ? (batches[..limit], true) : (batches, false);
+    }
+
+    /// <summary>
+    /// Stops a batch: items not yet started are dropped when a worker leases them; running ones finish. The batch is
+    /// <c>cancelling</c> while any runs, then <c>cancelled</c> (at once when none does).
+    /// </summary>
     /// <returns>The status after cancelling, or null when the batch does not exist.</returns>
     public async Task<BatchStatus?> CancelAsync(string batchId)
     {
         var tx = _db.CreateTransaction();
         tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "in_progress"));
-        _ = tx.HashSetAsync(_keys.Batch(batchId), StatusField, "cancelled");
+        _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "cancelling"), new HashEntry("cancelling_at", _time.GetUtcNow().ToUnixTimeSeconds())]);
         await tx.ExecuteAsync().ConfigureAwait(false);
         return await GetAsync(batchId).ConfigureAwait(false);
     }
@@ -262,11 +336,51 @@ public sealed class BatchStore
         }
     }
 
+    /// <summary>The result lines of a batch in submission order, each with its outcome.</summary>
+    public async IAsyncEnumerable<BatchResult> ReadOutcomesAsync(string batchId)
+    {
+        var order = await _db.ListRangeAsync(_keys.Order(batchId)).ConfigureAwait(false);
+        const int Page = 256;
+        for (var start = 0; start < order.Length; start += Page)
+        {
+            var ids = order.Skip(start).Take(Page).ToArray();
+            var lines = await _db.HashGetAsync(_keys.Results(batchId), ids).ConfigureAwait(false);
+            var outcomes = await _db.HashGetAsync(_keys.Outcomes(batchId), ids).ConfigureAwait(false);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (!lines[i].IsNull)
+                {
+                    yield return new BatchResult(lines[i]!, outcomes[i] == "ok");
+                }
+            }
+        }
+    }
+
     /// <summary>Items waiting, held, and leased (for metrics and tests).</summary>
     public async Task<(long Pending, long Processing, long Leased)> CountsAsync() => (
         await _db.ListLengthAsync(_keys.Pending).ConfigureAwait(false),
         await _db.ListLengthAsync(_keys.Processing).ConfigureAwait(false),
         await _db.SortedSetLengthAsync(_keys.Leases).ConfigureAwait(false));
+
+    /// <summary>Whether a worker holds an item of the batch (the processing list is as long as the workers' concurrency).</summary>
+    private async Task<bool> AnyHeldAsync(string batchId)
+    {
+        foreach (var member in await _db.ListRangeAsync(_keys.Processing).ConfigureAwait(false))
+        {
+            if (WorkItem.Decode(member!).BatchId == batchId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? Text(Dictionary<string, RedisValue> map, string field) =>
+        map.TryGetValue(field, out var value) && !value.IsNullOrEmpty ? (string?)value : null;
+
+    private static long? Number(Dictionary<string, RedisValue> map, string field) =>
+        map.TryGetValue(field, out var value) && value.TryParse(out long number) ? number : null;
 
     private async Task RequeueAsync(RedisValue member)
     {

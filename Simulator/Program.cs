@@ -8,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddSimulator(args);
 
 var app = builder.Build();
+app.UseMiddleware<Aspire70B.Simulator.Apis.ErrorHandlingMiddleware>();
 app.UseVllmApiKey();
 app.MapVllmApi();
 app.Run();

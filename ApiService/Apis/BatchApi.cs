@@ -1,76 +1,124 @@
 using System.Text;
-using System.Text.Json;
 using Aspire70B.ApiService.Batches;
 using Aspire70B.ApiService.Chat;
 using Aspire70B.ApiService.Errors;
 using Aspire70B.Batches;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Aspire70B.ApiService.Apis;
 
 /// <summary>
-/// The OpenAI Batch API's shape for chat completions: submit, look up, read the output (JSONL), cancel. The Worker
-/// runs the requests; the routes only store and report.
+/// OpenAI's Batch API for chat completions: create from an uploaded file (<c>input_file_id</c>), look up, list, cancel;
+/// results are read through the Files API (<c>output_file_id</c>, <c>error_file_id</c>). A JSONL body posted directly
+/// is a shortcut that skips the upload, with its output at <c>/v1/batches/{id}/output</c>. The Worker runs the
+/// requests; the routes only store and report.
 /// </summary>
 internal static class BatchApi
 {
     public static RouteGroupBuilder MapBatchApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/batches", CreateAsync);
+        v1.MapGet("/batches", ListAsync);
         v1.MapGet("/batches/{id}", GetAsync);
         v1.MapGet("/batches/{id}/output", OutputAsync);
         v1.MapPost("/batches/{id}/cancel", CancelAsync);
         return v1;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, BatchConnection connection, IOptions<BatchApiOptions> options, IOptions<BatchQueueOptions> queue, TimeProvider time)
-    {
-        return await Guard(async () =>
+    private static Task<IResult> CreateAsync(HttpContext context, BatchStores stores, IOptions<BatchApiOptions> options) =>
+        BatchStores.Guard(async () =>
         {
-            var limit = options.Value.MaxBytes;
-            using var buffer = new MemoryStream();
-            if (context.Request.ContentLength > limit)
+            var body = await ChatBodyReader.ReadBytesAsync(context.Request, options.Value.MaxBytes, context.RequestAborted);
+            var tenant = BatchStores.Tenant(context);
+            var batchId = "batch_" + Guid.NewGuid().ToString("N");
+            if (BatchCreateRequest.TryRead(body) is { } create)
             {
-                throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
+                var files = await stores.FilesAsync();
+                if (await files.GetAsync(create.InputFileId) is not { } file || !BatchStores.Owns(context, file.Owner))
+                {
+                    throw new OpenAIErrorException(new OpenAIError(404, $"No such File object: {create.InputFileId}", OpenAIError.InvalidRequest, "input_file_id"));
+                }
+
+                if (file.Purpose != "batch")
+                {
+                    throw new OpenAIErrorException(OpenAIError.BadRequest($"File {file.Id} has purpose '{file.Purpose}'; a batch reads a file with purpose 'batch'.", "input_file_id"));
+                }
+
+                var content = await files.ReadAsync(file.Id) ?? throw new OpenAIErrorException(new OpenAIError(404, $"No such File object: {file.Id}", OpenAIError.InvalidRequest, "input_file_id"));
+                var fromFile = BatchInputParser.Parse(content, options.Value.MaxRequests);
+                var created = await (await stores.BatchesAsync()).CreateAsync(batchId, fromFile, tenant, new BatchSource(file.Id, create.MetadataJson));
+                return BatchObjects.Json(w => BatchObjects.WriteBatch(w, created));
             }
 
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            if (buffer.Length > limit)
+            var requests = BatchInputParser.Parse(body, options.Value.MaxRequests);
+            var status = await (await stores.BatchesAsync()).CreateAsync(batchId, requests, tenant);
+            return BatchObjects.Json(w => BatchObjects.WriteBatch(w, status));
+        });
+
+    /// <summary>The caller's batches, newest first, <c>limit</c> (1–100, default 20) at a time after the batch <c>after</c>.</summary>
+    private static Task<IResult> ListAsync(HttpContext context, BatchStores stores, string? after, string? limit) =>
+        BatchStores.Guard(async () =>
+        {
+            var size = 20;
+            if (limit is not null && !(int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) && size is >= 1 and <= 100))
             {
-                throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
+                throw new OpenAIErrorException(OpenAIError.BadRequest("'limit' must be an integer from 1 to 100.", "limit"));
             }
 
-            var requests = BatchInputParser.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), options.Value.MaxRequests);
-            var store = new BatchStore(await connection.DatabaseAsync(), queue.Value, time);
-            var status = await store.CreateAsync("batch_" + Guid.NewGuid().ToString("N"), requests, Tenant(context));
-            return Batch(status);
-        });
-    }
+            var (batches, hasMore) = await (await stores.BatchesAsync()).ListAsync(BatchStores.Tenant(context), after, size);
+            return BatchObjects.Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("object", "list");
+                w.WriteStartArray("data");
+                foreach (var batch in batches)
+                {
+                    BatchObjects.WriteBatch(w, batch);
+                }
 
-    private static Task<IResult> GetAsync(string id, HttpContext context, BatchConnection connection, IOptions<BatchQueueOptions> queue, TimeProvider time) =>
-        Guard(async () =>
-        {
-            var store = new BatchStore(await connection.DatabaseAsync(), queue.Value, time);
-            return await OwnedAsync(store, id, context) is { } status ? Batch(status) : NotFound(id);
+                w.WriteEndArray();
+                if (batches.Count > 0)
+                {
+                    w.WriteString("first_id", batches[0].Id);
+                    w.WriteString("last_id", batches[^1].Id);
+                }
+                else
+                {
+                    w.WriteNull("first_id");
+                    w.WriteNull("last_id");
+                }
+
+                w.WriteBoolean("has_more", hasMore);
+                w.WriteEndObject();
+            });
         });
 
-    private static Task<IResult> CancelAsync(string id, HttpContext context, BatchConnection connection, IOptions<BatchQueueOptions> queue, TimeProvider time) =>
-        Guard(async () =>
-        {
-            var store = new BatchStore(await connection.DatabaseAsync(), queue.Value, time);
-            return await OwnedAsync(store, id, context) is null ? NotFound(id) : Batch((await store.CancelAsync(id))!);
-        });
+    private static Task<IResult> GetAsync(string id, HttpContext context, BatchStores stores) =>
+        BatchStores.Guard(async () =>
+            await stores.OwnedBatchAsync(id, context) is { } status ? BatchObjects.Json(w => BatchObjects.WriteBatch(w, status)) : NotFound(id));
 
-    private static Task<IResult> OutputAsync(string id, HttpContext context, BatchConnection connection, IOptions<BatchQueueOptions> queue, TimeProvider time) =>
-        Guard(async () =>
+    private static Task<IResult> CancelAsync(string id, HttpContext context, BatchStores stores) =>
+        BatchStores.Guard(async () =>
         {
-            var store = new BatchStore(await connection.DatabaseAsync(), queue.Value, time);
-            if (await OwnedAsync(store, id, context) is null)
+            if (await stores.OwnedBatchAsync(id, context) is null)
             {
                 return NotFound(id);
             }
 
+            var cancelled = (await (await stores.BatchesAsync()).CancelAsync(id))!;
+            return BatchObjects.Json(w => BatchObjects.WriteBatch(w, cancelled));
+        });
+
+    /// <summary>Every result line in submission order (the shortcut's output; the Files API splits it into output and errors).</summary>
+    private static Task<IResult> OutputAsync(string id, HttpContext context, BatchStores stores) =>
+        BatchStores.Guard(async () =>
+        {
+            if (await stores.OwnedBatchAsync(id, context) is null)
+            {
+                return NotFound(id);
+            }
+
+            var store = await stores.BatchesAsync();
             context.Response.ContentType = "application/jsonl";
             await foreach (var line in store.ReadResultsAsync(id))
             {
@@ -80,53 +128,5 @@ internal static class BatchApi
             return Results.Empty;
         });
 
-    private static string Tenant(HttpContext context) => context.User.Identity?.Name ?? Security.ApiKeyAuthenticationHandler.LocalTenant;
-
-    /// <summary>The batch, if it exists and belongs to the caller: another key's batch is as good as absent.</summary>
-    private static async Task<BatchStatus?> OwnedAsync(BatchStore store, string id, HttpContext context) =>
-        await store.GetAsync(id) is { } status && (status.Owner ?? Security.ApiKeyAuthenticationHandler.LocalTenant) == Tenant(context) ? status : null;
-
-    private static async Task<IResult> Guard(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (OpenAIErrorException e)
-        {
-            return OpenAIErrorResult.From(e);
-        }
-        catch (Exception e) when (e is BatchStoreUnavailableException or RedisException or TimeoutException)
-        {
-            return new OpenAIErrorResult(OpenAIError.Unavailable(e is BatchStoreUnavailableException ? e.Message : "The batch store (Redis) failed; retry shortly."), TimeSpan.FromSeconds(5));
-        }
-    }
-
     private static OpenAIErrorResult NotFound(string id) => new(new OpenAIError(404, $"No batch found with id '{id}'.", OpenAIError.InvalidRequest, "batch_id"));
-
-    /// <summary>The batch object of OpenAI's Batch API.</summary>
-    private static IResult Batch(BatchStatus status) => Results.Stream(async stream =>
-    {
-        await using var w = new Utf8JsonWriter(stream);
-        w.WriteStartObject();
-        w.WriteString("id", status.Id);
-        w.WriteString("object", "batch");
-        w.WriteString("endpoint", "/v1/chat/completions");
-        w.WriteNull("errors");
-        w.WriteNull("input_file_id");
-        w.WriteString("completion_window", "24h");
-        w.WriteString("status", status.Status);
-        w.WriteNull("output_file_id");
-        w.WriteNull("error_file_id");
-        w.WriteNumber("created_at", status.CreatedAt);
-        w.WriteNumber("expires_at", status.ExpiresAt);
-        w.WriteStartObject("request_counts");
-        w.WriteNumber("total", status.Total);
-        w.WriteNumber("completed", status.Completed);
-        w.WriteNumber("failed", status.Failed);
-        w.WriteEndObject();
-        w.WriteNull("metadata");
-        w.WriteEndObject();
-        await w.FlushAsync();
-    }, "application/json");
 }

@@ -6,7 +6,7 @@ namespace Aspire70B.ApiService.Backend;
 
 /// <summary>
 /// Splits a <c>text/event-stream</c> into the payloads of its <c>data:</c> lines, one event at a time, as bytes
-/// arrive. Events are separated by a blank line; comments and other fields are skipped; multi-line data is joined
+/// arrive. Lines end with CRLF, LF or CR; events are separated by a blank line; comments and other fields are skipped; multi-line data is joined
 /// with '\n'; an event the stream cuts off before its blank line is discarded — all as the SSE specification says.
 /// </summary>
 internal static class SseEventReader
@@ -24,7 +24,7 @@ internal static class SseEventReader
             {
                 var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                while (TryReadLine(ref buffer, out var line))
+                while (TryReadLine(ref buffer, result.IsCompleted, out var line))
                 {
                     if (line.Length == 0)
                     {
@@ -70,24 +70,32 @@ internal static class SseEventReader
         }
     }
 
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySpan<byte> line)
+    /// <summary>
+    /// The next line, ended by CRLF, LF or CR as the specification allows. A CR at the end of what has arrived may be
+    /// the first half of a CRLF: it waits for the next read unless the stream has ended.
+    /// </summary>
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool final, out ReadOnlySpan<byte> line)
     {
-        var position = buffer.PositionOf((byte)'\n');
-        if (position is null)
+        line = default;
+        var reader = new SequenceReader<byte>(buffer);
+        if (!reader.TryReadToAny(out ReadOnlySequence<byte> slice, "\r\n"u8, advancePastDelimiter: false))
         {
-            line = default;
             return false;
         }
 
-        var slice = buffer.Slice(0, position.Value);
-        var bytes = slice.IsSingleSegment ? slice.FirstSpan : slice.ToArray();
-        if (bytes.Length > 0 && bytes[^1] == (byte)'\r')
+        reader.TryRead(out var delimiter);
+        if (delimiter == (byte)'\r')
         {
-            bytes = bytes[..^1];
+            if (reader.End && !final)
+            {
+                return false;
+            }
+
+            reader.IsNext((byte)'\n', advancePast: true);
         }
 
-        line = bytes;
-        buffer = buffer.Slice(buffer.GetPosition(1, position.Value));
+        line = slice.IsSingleSegment ? slice.FirstSpan : slice.ToArray();
+        buffer = buffer.Slice(reader.Position);
         return true;
     }
 }

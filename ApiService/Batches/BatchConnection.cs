@@ -6,8 +6,10 @@ namespace Aspire70B.ApiService.Batches;
 internal sealed class BatchStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// The batch store's Redis connection (<c>ConnectionStrings:cache</c>). Unlike the prompt cache, batches do not fail
-/// open: without Redis the batch routes answer 503 rather than accept work they cannot keep.
+/// The batch store's Redis connection, <c>ConnectionStrings:batches</c>: a server of its own, durable (AOF fsync'd on
+/// every write) and never evicting, unlike the prompt cache's (<c>ConnectionStrings:cache</c>), which may lose
+/// everything. Batches do not fail open: without their store the batch routes answer 503 rather than accept work they
+/// cannot keep.
 /// </summary>
 internal sealed class BatchConnection : IDisposable
 {
@@ -17,7 +19,7 @@ internal sealed class BatchConnection : IDisposable
     public BatchConnection(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration.GetConnectionString("cache") is { Length: > 0 } redis)
+        if (configuration.GetConnectionString("batches") is { Length: > 0 } redis)
         {
             _connecting = ConnectAsync($"{redis},abortConnect=false,connectTimeout=2000,syncTimeout=2000");
         }
@@ -27,7 +29,7 @@ internal sealed class BatchConnection : IDisposable
     {
         if (_connecting is null)
         {
-            throw new BatchStoreUnavailableException("Batches need Redis: set ConnectionStrings:cache.");
+            throw new BatchStoreUnavailableException("Batches need Redis: set ConnectionStrings:batches.");
         }
 
         var multiplexer = await _connecting.ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Aspire70B.ApiService.Chat;
 using Aspire70B.ApiService.Errors;
 
 namespace Aspire70B.ApiService.Batches;
@@ -15,6 +16,11 @@ internal static class BatchInputParser
 
     public static List<KeyValuePair<string, string>> Parse(ReadOnlyMemory<byte> input, int maxRequests)
     {
+        if (JsonTextGuard.CheckEncoding(input.Span) is { } encoding)
+        {
+            throw Bad(encoding.Replace("request body", "batch", StringComparison.Ordinal));
+        }
+
         var text = Encoding.UTF8.GetString(input.Span).Trim();
         if (text.Length == 0)
         {
@@ -105,7 +111,14 @@ internal static class BatchInputParser
     {
         try
         {
-            return JsonDocument.Parse(json);
+            var document = JsonDocument.Parse(json);
+            if (JsonTextGuard.CheckStrings(document.RootElement) is { } problem)
+            {
+                document.Dispose();
+                throw Bad($"{where}: {problem.Replace("The request body contains", "contains", StringComparison.Ordinal)}");
+            }
+
+            return document;
         }
         catch (JsonException e)
         {

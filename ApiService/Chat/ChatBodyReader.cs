@@ -4,11 +4,40 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Aspire70B.ApiService.Chat;
 
-/// <summary>Reads a JSON request body up to a size limit: 413 past it, 400 for anything that is not JSON.</summary>
+/// <summary>Reads a JSON request body up to a size limit: 413 past it, 400 for anything that is not JSON or not Unicode.</summary>
 internal static class ChatBodyReader
 {
     public static async Task<JsonDocument> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
+        var body = await ReadBytesAsync(request, limit, cancellationToken);
+        if (JsonTextGuard.CheckEncoding(body.Span) is { } encoding)
+        {
+            throw new OpenAIErrorException(OpenAIError.BadRequest(encoding));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new OpenAIErrorException(OpenAIError.BadRequest($"The request body is not valid JSON: {e.Message}"));
+        }
+
+        if (JsonTextGuard.CheckStrings(document.RootElement) is { } text)
+        {
+            document.Dispose();
+            throw new OpenAIErrorException(OpenAIError.BadRequest(text));
+        }
+
+        return document;
+    }
+
+    /// <summary>The whole body, at most <paramref name="limit"/> bytes (413 past it, in OpenAI's format).</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadBytesAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > limit)
         {
             throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
@@ -39,13 +68,6 @@ internal static class ChatBodyReader
             throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
         }
 
-        try
-        {
-            return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-        }
-        catch (JsonException e)
-        {
-            throw new OpenAIErrorException(OpenAIError.BadRequest($"The request body is not valid JSON: {e.Message}"));
-        }
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }

@@ -65,6 +65,7 @@ internal static class ApplicationServiceExtensions
         services.AddOptions<BatchApiOptions>().Bind(configuration.GetSection(BatchApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BatchQueueOptions>().Bind(configuration.GetSection(BatchQueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<BatchConnection>();
+        services.AddSingleton<BatchStores>();
 
         // Who may call, and how often.
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -21,7 +21,7 @@ public sealed partial class BatchWorkerService(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (configuration.GetConnectionString("cache") is not { Length: > 0 } redis)
+        if (configuration.GetConnectionString("batches") is not { Length: > 0 } redis)
         {
             LogDisabled(logger);
             return;
@@ -68,25 +68,24 @@ public sealed partial class BatchWorkerService(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            WorkLease? lease;
             try
             {
-                lease = await store.LeaseAsync(stoppingToken);
+                if (await store.LeaseAsync(stoppingToken) is not { } lease)
+                {
+                    await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+                    continue;
+                }
+
+                var result = await executor.ExecuteAsync(lease, () => store.RenewAsync(lease), stoppingToken);
+                await store.CompleteAsync(lease, result.Json, result.Succeeded);
             }
-            catch (RedisException e)
+            catch (Exception e) when (IsStoreFailure(e))
             {
+                // The store is down or restarting. An item whose result was not stored keeps its lease, which runs
+                // out; the reaper then queues it again, and the first stored result wins. This loop keeps going.
                 LogRedisFailed(logger, e.Message);
-                lease = null;
-            }
-
-            if (lease is null)
-            {
                 await Task.Delay(options.Value.PollInterval, time, stoppingToken);
-                continue;
             }
-
-            var result = await executor.ExecuteAsync(lease, () => store.RenewAsync(lease), stoppingToken);
-            await store.CompleteAsync(lease, result.Json, result.Succeeded);
         }
     }
 
@@ -104,17 +103,20 @@ public sealed partial class BatchWorkerService(
                     LogReaped(logger, returned);
                 }
             }
-            catch (RedisException e)
+            catch (Exception e) when (IsStoreFailure(e))
             {
                 LogRedisFailed(logger, e.Message);
             }
         }
     }
 
+    /// <summary>A failure of the store's connection (SE.Redis reports timeouts as <see cref="TimeoutException"/>, not <see cref="RedisException"/>).</summary>
+    private static bool IsStoreFailure(Exception e) => e is RedisException or TimeoutException;
+
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Batch worker running {Concurrency} items at a time")]
     private static partial void LogStarted(ILogger logger, int concurrency);
 
-    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Batch worker disabled: ConnectionStrings:cache is not set")]
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Batch worker disabled: ConnectionStrings:batches is not set")]
     private static partial void LogDisabled(ILogger logger);
 
     [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Returned {Count} items whose leases ran out to the queue")]

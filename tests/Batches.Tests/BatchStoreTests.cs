@@ -95,7 +95,7 @@ public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
         Assert.Equal(200, counts.Sum());
         Assert.Equal(200, results.Count);
         Assert.Equal(Requests(200).Select(r => r.Key), results.Select(l => l.Split('"')[3]));
-        Assert.Equal(new BatchStatus("batch_1", "completed", 200, 200, 0, status!.CreatedAt, status.ExpiresAt), status);
+        Assert.Equal(new BatchStatus("batch_1", "completed", 200, 200, 0, status!.CreatedAt, status.ExpiresAt) { CompletedAt = _clock.GetUtcNow().ToUnixTimeSeconds() }, status);
         Assert.Equal((0, 0, 0), await store.CountsAsync());
     }
 
@@ -180,6 +180,83 @@ public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
         Assert.Equal((0, 0, 0), await store.CountsAsync());
         Assert.Equal("cancelled", (await store.CancelAsync("batch_1"))!.Status);
         Assert.Null(await store.CancelAsync("batch_unknown"));
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ABatchCancelledWhileAnItemRunsIsCancellingUntilThatItemEnds(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(3));
+        var running = (await store.LeaseAsync())!;
+        var cancellingAt = _clock.GetUtcNow().ToUnixTimeSeconds();
+
+        var cancelling = await store.CancelAsync("batch_1");
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        await store.CompleteAsync(running, Line(running, "a"), succeeded: true);
+        var cancelled = await store.GetAsync("batch_1");
+
+        Assert.Equal("cancelling", cancelling!.Status);
+        Assert.Equal(cancellingAt, cancelling.CancellingAt);
+        Assert.Null(cancelling.CancelledAt);
+        Assert.Equal("cancelled", cancelled!.Status);
+        Assert.Equal(cancellingAt + 5, cancelled.CancelledAt);
+        Assert.Equal(1, cancelled.Completed);
+        Assert.Null(await store.LeaseAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task AnOwnersBatchesAreListedNewestFirstPageByPage(RedisKind kind)
+    {
+        var store = Store(kind);
+        foreach (var id in new[] { "batch_a", "batch_b", "batch_c" })
+        {
+            await store.CreateAsync(id, Requests(1), "ann", new BatchSource("file-1", """{"k":"v"}"""));
+        }
+
+        await store.CreateAsync("batch_other", Requests(1), "bob");
+
+        var first = await store.ListAsync("ann", after: null, limit: 2);
+        var second = await store.ListAsync("ann", after: "batch_b", limit: 2);
+        var unknown = await store.ListAsync("ann", after: "batch_nope", limit: 2);
+
+        Assert.Equal(["batch_c", "batch_b"], first.Batches.Select(b => b.Id));
+        Assert.True(first.HasMore);
+        Assert.Equal(["batch_a"], second.Batches.Select(b => b.Id));
+        Assert.False(second.HasMore);
+        Assert.Empty(unknown.Batches);
+        Assert.All(first.Batches, b => Assert.Equal(("file-1", """{"k":"v"}""", "ann"), (b.InputFileId, b.MetadataJson, b.Owner)));
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task AFileIsStoredReadAndDeletedWhole(RedisKind kind)
+    {
+        var options = new BatchQueueOptions { KeyPrefix = $"test:{Guid.NewGuid():N}:", Retention = TimeSpan.FromHours(1) };
+        var files = new FileStore(servers.Database(kind), options, _clock);
+        byte[] content = [.. "{\"custom_id\":\"a\"}\n"u8, 0xC3, 0xA9];
+
+        var stored = await files.UploadAsync("file-1", "in.jsonl", "batch", content, "ann");
+        var fetched = await files.GetAsync("file-1");
+        var bytes = await files.ReadAsync("file-1");
+        var deleted = await files.DeleteAsync("file-1");
+
+        Assert.Equal(new StoredFile("file-1", "in.jsonl", "batch", content.Length, _clock.GetUtcNow().ToUnixTimeSeconds(), (_clock.GetUtcNow() + TimeSpan.FromHours(1)).ToUnixTimeSeconds(), "ann"), stored);
+        Assert.Equal(stored, fetched);
+        Assert.Equal(content, bytes);
+        Assert.True(deleted);
+        Assert.Null(await files.GetAsync("file-1"));
+        Assert.Null(await files.ReadAsync("file-1"));
+        Assert.False(await files.DeleteAsync("file-1"));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await files.UploadAsync("file-2", "a", "batch", content, null);
+            await files.UploadAsync("file-2", "b", "batch", content, null);
+        });
     }
 
     [Theory]

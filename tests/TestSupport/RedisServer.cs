@@ -16,16 +16,22 @@ public enum RedisKind
 /// A real Redis-compatible server process on a free loopback port: <c>redis-server</c> from PATH (CI installs it),
 /// or Garnet from the repository's tool manifest. It can be stopped and started again on the same port to test
 /// fail-open behaviour. Without redis-server on PATH outside CI, Redis tests run against Garnet and say so.
+/// A durable server (<see cref="StartDurableAsync"/>) is the batch store's: every acknowledged write is fsync'd to an
+/// append-only file in a data directory, and a start on the same directory recovers it.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
 
-    private RedisServer(RedisKind kind, int port)
+    private RedisServer(RedisKind kind, int port, string? dataDirectory = null)
     {
         Kind = kind;
         Port = port;
+        DataDirectory = dataDirectory;
     }
+
+    /// <summary>Where a durable server keeps its append-only file; null for an ephemeral one.</summary>
+    public string? DataDirectory { get; }
 
     public RedisKind Kind { get; }
 
@@ -43,6 +49,18 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A server that keeps every acknowledged write through a SIGKILL, in <paramref name="dataDirectory"/>: Redis with
+    /// AOF fsync'd on every write, Garnet with its AOF committed on every write and recovered at start. Neither evicts.
+    /// </summary>
+    public static async Task<RedisServer> StartDurableAsync(RedisKind kind, string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var server = new RedisServer(kind, FreePort(), dataDirectory);
+        await server.StartAsync();
+        return server;
+    }
+
     public async Task StartAsync()
     {
         var redis = FindOnPath("redis-server");
@@ -53,9 +71,19 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         ActualKind = useRedis ? RedisKind.Redis : RedisKind.Garnet;
+        var port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] persistence = (useRedis, DataDirectory) switch
+        {
+            (true, null) => ["--save", "", "--appendonly", "no"],
+            (true, { } dir) => ["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir, "--maxmemory-policy", "noeviction"],
+            (false, null) => [],
+            // Garnet's default native device needs glibc 2.38; RandomAccess works everywhere. Without --recover a
+            // restart comes back empty.
+            (false, { } dir) => ["--aof", "--aof-commit-freq", "0", "--checkpointdir", dir, "--device-type", "RandomAccess", "--recover"],
+        };
         var start = useRedis
-            ? new ProcessStartInfo(redis!, ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            : new ProcessStartInfo("dotnet", ["tool", "run", "garnet-server", "--", "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ? new ProcessStartInfo(redis!, ["--port", port, "--bind", "127.0.0.1", .. persistence])
+            : new ProcessStartInfo("dotnet", ["tool", "run", "garnet-server", "--", "--bind", "127.0.0.1", "--port", port, .. persistence])
             {
                 WorkingDirectory = RepositoryRoot(),
             };
@@ -86,6 +114,9 @@ public sealed class RedisServer : IAsyncDisposable
 
         throw new TimeoutException($"{ActualKind} did not answer PING on port {Port} within 60 s.");
     }
+
+    /// <summary>Ends the server with SIGKILL (no shutdown, no final save), as a crash or a power cut would.</summary>
+    public Task KillAsync() => StopAsync();
 
     public async Task StopAsync()
     {

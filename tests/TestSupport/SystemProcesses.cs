@@ -15,6 +15,7 @@ public static class SystemProcesses
         "health");
 
     /// <summary>The gateway in front of <paramref name="simulator"/>, forwarding the Simulator's test headers.</summary>
+    /// <remarks>The batch store is given the cache server too unless <paramref name="extra"/> names one (<c>ConnectionStrings__batches</c>).</remarks>
     public static Task<ServiceProcess> StartGatewayAsync(ServiceProcess simulator, string? cache, IDictionary<string, string>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(simulator);
@@ -33,6 +34,7 @@ public static class SystemProcesses
         if (cache is not null)
         {
             environment["ConnectionStrings__cache"] = cache;
+            environment["ConnectionStrings__batches"] = cache;
         }
 
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())

@@ -34,7 +34,7 @@ public sealed class BatchCrashTests
         var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__cache"] = redis.ConnectionString,
+            ["ConnectionStrings__batches"] = redis.ConnectionString,
             ["services__apiservice__http__0"] = gateway.BaseAddress.ToString(),
             ["BatchWorker__Concurrency"] = "8",
             ["BatchWorker__PollInterval"] = "00:00:00.100",
@@ -108,7 +108,7 @@ public sealed class BatchItemFailureTests
 
         await using var worker = await ServiceProcess.StartUntilOutputAsync("Worker", [], new Dictionary<string, string>
         {
-            ["ConnectionStrings__cache"] = redis.ConnectionString,
+            ["ConnectionStrings__batches"] = redis.ConnectionString,
             ["services__apiservice__http__0"] = gateway.BaseAddress.ToString(),
             ["BatchWorker__PollInterval"] = "00:00:00.100",
             ["BatchWorker__Concurrency"] = "100",

@@ -23,7 +23,7 @@ internal static class PyJson
                 var dict = new PyDict();
                 foreach (var property in element.EnumerateObject())
                 {
-                    dict.Set(property.Name, FromJson(property.Value));
+                    dict.Set(Name(property), FromJson(property.Value));
                 }
 
                 return dict;
@@ -57,11 +57,36 @@ internal static class PyJson
         }
     }
 
-    /// <summary>Parses JSON text into Python values; <see cref="JsonException"/> when it is not JSON.</summary>
+    /// <summary>Parses JSON text into Python values; <see cref="JsonException"/> when it is not JSON (or not valid UTF-16).</summary>
     public static object? Loads(string json)
     {
-        using var document = JsonDocument.Parse(json, Options);
-        return FromJson(document.RootElement);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, Options);
+        }
+        catch (ArgumentException e)
+        {
+            // Text with a lone surrogate (a model can write anything) cannot be transcoded to UTF-8 for the parser.
+            throw new JsonException($"The text is not valid UTF-16: {e.Message}", e);
+        }
+
+        using (document)
+        {
+            return FromJson(document.RootElement);
+        }
+    }
+
+    private static string Name(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException($"A property name is not valid UTF-16: {e.Message}", e);
+        }
     }
 
     public static string Dumps(object? value, JsonFormat format)

@@ -124,6 +124,6 @@ public sealed class BatchApiTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, missing);
         Assert.Equal("No batch found with id 'batch_nope'.", missingError.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable);
-        Assert.Equal("Batches need Redis: set ConnectionStrings:cache.", unavailableError.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("Batches need Redis: set ConnectionStrings:batches.", unavailableError.GetProperty("error").GetProperty("message").GetString());
     }
 }
