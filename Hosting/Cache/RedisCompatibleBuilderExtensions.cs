@@ -17,7 +17,8 @@ public static partial class RedisCompatibleBuilderExtensions
 
     /// <summary>
     /// <c>redis-server</c> on a loopback port. With <paramref name="dataDirectory"/>, every acknowledged write is kept there
-    /// (<c>--appendonly yes --appendfsync always</c>); without, nothing is (<c>--save "" --appendonly no</c>).
+    /// and nothing is evicted (<c>--appendonly yes --appendfsync always --maxmemory-policy noeviction</c>); without,
+    /// nothing is kept (<c>--save "" --appendonly no</c>).
     /// </summary>
     public static IResourceBuilder<RedisCompatibleResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name,
         string redisServer = "redis-server", string? dataDirectory = null)
@@ -26,7 +27,7 @@ public static partial class RedisCompatibleBuilderExtensions
         var resource = new RedisCompatibleResource(name, redisServer, builder.AppHostDirectory, CacheSource.RedisServer) { DataDirectory = dataDirectory };
         string[] persistence = dataDirectory is null
             ? ["--save", "", "--appendonly", "no"]
-            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory];
+            : ["--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction", "--dir", dataDirectory];
         return builder.AddRedisCompatible(resource, ["--bind", "127.0.0.1", "--port", resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort), .. persistence]);
     }
 
