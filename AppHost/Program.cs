@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Aspire70B.AppHost;
+using Aspire70B.Hosting.Cache;
 using Aspire70B.Hosting.Vllm;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -13,10 +14,12 @@ if (gate.ExitCode is { } exitCode)
     return exitCode;
 }
 
-var cache = builder.AddCache("cache", options).WithFlushPromptCacheCommand();
-var batches = builder.AddCache("batches", options, durable: true);
+// A container runtime that answers decides the form of the stores and of vLLM.
+var containers = await DockerProbe.AnswersAsync(CancellationToken.None);
+var cache = builder.AddCache("cache", options, containers).WithFlushPromptCacheCommand();
+var batches = builder.AddCache("batches", options, containers, durable: true);
 
-var model = builder.AddModelServer("vllm", options, gate).AddModel("model");
+var model = builder.AddModelServer("vllm", options, gate, containers).AddModel("model");
 
 var apiservice = builder.AddProject<Projects.ApiService>("apiservice", launchProfileName: null)
     .WithHttpEndpoint(port: options.Port, name: "http")

@@ -11,18 +11,18 @@ internal static class SystemResources
     /// The prompt cache (<paramref name="durable"/> false: may evict and be lost) or the batch store (durable: every
     /// acknowledged write is kept in the data folder and survives a restart of the server).
     /// </summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddCache(this IDistributedApplicationBuilder builder, string name, AppHostOptions options, bool durable = false)
+    public static IResourceBuilder<IResourceWithConnectionString> AddCache(this IDistributedApplicationBuilder builder, string name, AppHostOptions options,
+        bool containerRuntime, bool durable = false)
     {
-        var choice = CacheResolver.ResolveAsync(name,
-            new CacheProbes(builder.Configuration.GetConnectionString(name), FindOnPath, DockerProbe.AnswersAsync),
-            CancellationToken.None).GetAwaiter().GetResult();
+        var choice = CacheResolver.Resolve(name, new CacheProbes(builder.Configuration.GetConnectionString(name), FindOnPath, containerRuntime));
         var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
         var dataDirectory = durable ? Path.Combine(options.BatchDataDirectory, choice.Label) : null;
         return builder.AddRedisCompatible(name, choice, repositoryRoot, dataDirectory);
     }
 
     /// <summary>The model server of the chosen backend, checked by the gate.</summary>
-    public static IResourceBuilder<IResource> AddModelServer(this IDistributedApplicationBuilder builder, string name, AppHostOptions options, StartupDecision gate)
+    public static IResourceBuilder<IResource> AddModelServer(this IDistributedApplicationBuilder builder, string name, AppHostOptions options,
+        StartupDecision gate, bool containerRuntime)
     {
         var profile = gate.Profile!;
         var key = options.ModelKey is { Length: > 0 } k ? builder.AddParameter("model-key", k, secret: true) : null;
@@ -44,7 +44,7 @@ internal static class SystemResources
                     vllm.WithApiKey(key);
                 }
 
-                return options.Container || (options.Vllm is null && vllm.Resource.EnvironmentSteps.Count > 0 && FindOnPath("docker") is not null && DockerProbe.AnswersAsync(CancellationToken.None).GetAwaiter().GetResult())
+                return options.Container || (options.Vllm is null && vllm.Resource.EnvironmentSteps.Count > 0 && containerRuntime)
                     ? Untyped(builder, vllm.RunAsContainer())
                     : Untyped(builder, vllm);
             default:

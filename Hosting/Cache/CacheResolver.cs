@@ -3,8 +3,8 @@ namespace Aspire70B.Hosting.Cache;
 /// <summary>What the resolver may look at; tests pass fakes.</summary>
 /// <param name="ConfiguredConnectionString">The value of <c>ConnectionStrings:{name}</c>, if any.</param>
 /// <param name="FindOnPath">Finds an executable on PATH, or null.</param>
-/// <param name="ContainerRuntimeAnswersAsync">Whether a container runtime answers (<c>docker info</c> succeeds).</param>
-public sealed record CacheProbes(string? ConfiguredConnectionString, Func<string, string?> FindOnPath, Func<CancellationToken, Task<bool>> ContainerRuntimeAnswersAsync);
+/// <param name="ContainerRuntimeAnswers">Whether a container runtime answers (<c>docker info</c> succeeds; see <see cref="DockerProbe"/>).</param>
+public sealed record CacheProbes(string? ConfiguredConnectionString, Func<string, string?> FindOnPath, bool ContainerRuntimeAnswers);
 
 /// <summary>
 /// Picks a Redis-compatible server, in order: a configured connection string → a Redis container when a container runtime
@@ -13,7 +13,7 @@ public sealed record CacheProbes(string? ConfiguredConnectionString, Func<string
 public static class CacheResolver
 {
     /// <summary>The choice for the resource <paramref name="name"/>, with the reason shown in the dashboard.</summary>
-    public static async Task<CacheChoice> ResolveAsync(string name, CacheProbes probes, CancellationToken cancellationToken)
+    public static CacheChoice Resolve(string name, CacheProbes probes)
     {
         ArgumentNullException.ThrowIfNull(probes);
         if (probes.ConfiguredConnectionString is { Length: > 0 } configured)
@@ -22,7 +22,7 @@ public static class CacheResolver
         }
 
         var docker = probes.FindOnPath("docker");
-        if (docker is not null && await probes.ContainerRuntimeAnswersAsync(cancellationToken))
+        if (docker is not null && probes.ContainerRuntimeAnswers)
         {
             return new CacheChoice(CacheSource.Container, $"a container runtime answers; running {CacheChoice.RedisImage}.");
         }

@@ -5,8 +5,16 @@ namespace Aspire70B.Hosting.Cache;
 /// <summary>Whether a Docker engine answers: <c>docker info</c> exits 0 within a few seconds.</summary>
 public static class DockerProbe
 {
+    /// <summary>False at once when there is no <c>docker</c> client; else whether <c>docker info</c> succeeds within 5 s.</summary>
     public static async Task<bool> AnswersAsync(CancellationToken cancellationToken)
     {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, "docker")));
+        if (!onPath)
+        {
+            return false;
+        }
+
         var start = new ProcessStartInfo("docker", ["info", "--format", "{{.ServerVersion}}"])
         {
             RedirectStandardOutput = true,
