@@ -42,6 +42,12 @@ internal sealed partial class VllmModelStartup(
         {
             ready = await WaitUntilReadyAsync(started, cancellationToken);
         }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever went wrong, the model must not sit in "starting" forever with its dependents waiting on it.
+            LogWaitFailed(_logger, e);
+            ready = false;
+        }
         finally
         {
             await following.CancelAsync();
@@ -171,6 +177,9 @@ internal sealed partial class VllmModelStartup(
             Properties = [.. s.Properties.Where(p => !figures.Any(f => f.Key == p.Name)), .. figures.Select(f => new ResourcePropertySnapshot(f.Key, f.Value))],
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Waiting for the model failed.")]
+    private static partial void LogWaitFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Following the server's log ({ResourceId}) for vLLM's start-up stages.")]
     private static partial void LogFollowing(ILogger logger, string resourceId);

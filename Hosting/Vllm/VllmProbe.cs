@@ -21,19 +21,11 @@ internal sealed class VllmProbe(VllmModelResource model, HttpClient http)
 {
     public async Task<ProbeResult> ProbeAsync(TimeSpan attemptTimeout, CancellationToken cancellationToken)
     {
+        // The address is known once Aspire has allocated the endpoint: wait for that as long as the caller does, and
+        // give only the HTTP exchange the attempt's time.
+        var baseUrl = (await model.Server.Endpoint.GetValueAsync(cancellationToken))?.TrimEnd('/') ?? "";
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(attemptTimeout);
-        var server = model.Server;
-        string baseUrl;
-        try
-        {
-            baseUrl = (await server.Endpoint.GetValueAsync(attempt.Token))?.TrimEnd('/') ?? "";
-        }
-        catch (InvalidOperationException e)
-        {
-            return ProbeResult.NotYet($"the server's address is not known yet ({e.Message})");
-        }
-
         try
         {
             using (var health = await SendAsync(baseUrl + "/health", attempt.Token))
