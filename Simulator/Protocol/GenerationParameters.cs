@@ -29,6 +29,9 @@ internal sealed record GenerationParameters
 
     public long N { get; init; } = 1;
 
+    /// <summary>The most choices one request may ask for in the simulator.</summary>
+    public const long MaxChoices = 1024;
+
     public double? Temperature { get; init; }
 
     public double? TopP { get; init; }
@@ -157,6 +160,13 @@ internal sealed record GenerationParameters
         if (N < 1)
         {
             throw Plain($"n must be at least 1, got {I(N)}.");
+        }
+
+        // vLLM itself sets no upper bound (it would queue n sequences until memory runs out); the simulator keeps
+        // every choice in memory, so it refuses what no GPU could hold instead of failing on it.
+        if (N > MaxChoices)
+        {
+            throw Plain($"n must be at most {I(MaxChoices)} in the simulator, got {I(N)}.");
         }
 
         if (PresencePenalty is { } presence && !(presence is >= -2 and <= 2))

@@ -53,6 +53,21 @@ public sealed class SimulatorBadInputRegressionTests
         Assert.Equal("JSON decode error: the body is not valid UTF-8", error.GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"llama-3.1-70b-instruct","messages":[{"role":"user","content":"Hi"}],"n":2147483648}""", "2147483648")]
+    [InlineData("/v1/completions", """{"model":"llama-3.1-70b-instruct","prompt":"Hi","n":1025,"max_tokens":1}""", "1025")]
+    public async Task MoreChoicesThanTheSimulatorCanHoldIs400NotAnOverflow(string path, string body, string n)
+    {
+        // Found by SimulatorBadInputProperties (seed 5GJVLi7iNCc3): n past int.MaxValue overflowed into a 500.
+        await using var factory = new SimulatorFactory();
+        using var client = factory.CreateClient();
+
+        var (status, error) = await PostAsync(client, path, Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"n must be at most 1024 in the simulator, got {n}.", error.GetProperty("message").GetString());
+    }
+
     [Fact]
     public async Task AnUnexpectedExceptionIsA500ErrorObjectWithTheRequestIdAndNoStackTrace()
     {
