@@ -16,6 +16,8 @@ using Microsoft.Extensions.Options;
 var interactive = args.Contains("--interactive");
 var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--interactive").ToArray());
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// The sample reports a failed call itself, in one line; the telemetry layer's warning would repeat it with a stack trace.
+builder.Logging.AddFilter("Microsoft.Extensions.AI.OpenTelemetryChatClient", LogLevel.Error);
 var endpoint = builder.Configuration["endpoint"];
 builder.AddAspire70BChatClient(configureSettings: settings =>
 {
