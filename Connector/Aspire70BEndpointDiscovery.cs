@@ -10,25 +10,25 @@ namespace Aspire70B.Connector;
 /// </summary>
 internal static class Aspire70BEndpointDiscovery
 {
-    public static void Apply(IConfiguration configuration, string name, Aspire70BChatClientOptions options)
+    public static void Apply(IConfiguration configuration, string name, Aspire70BChatClientSettings settings)
     {
         if (configuration.GetConnectionString(name) is { Length: > 0 } connectionString)
         {
-            ApplyConnectionString(connectionString, name, options);
+            ApplyConnectionString(connectionString, name, settings);
             return;
         }
 
         if ((configuration[$"services:{name}:https:0"] ?? configuration[$"services:{name}:http:0"]) is { Length: > 0 } address)
         {
-            options.Endpoint = Parse(address, $"services:{name}");
+            settings.Endpoint = Parse(address, $"services:{name}");
         }
     }
 
-    private static void ApplyConnectionString(string connectionString, string name, Aspire70BChatClientOptions options)
+    private static void ApplyConnectionString(string connectionString, string name, Aspire70BChatClientSettings settings)
     {
         if (Uri.TryCreate(connectionString, UriKind.Absolute, out var bare) && bare.Scheme is "http" or "https")
         {
-            options.Endpoint = bare;
+            settings.Endpoint = bare;
             return;
         }
 
@@ -38,15 +38,15 @@ internal static class Aspire70BEndpointDiscovery
             throw new InvalidOperationException($"The connection string '{name}' has no Endpoint: expected 'Endpoint=http://host:port;Key=…;Model=…'.");
         }
 
-        options.Endpoint = Parse(address, $"ConnectionStrings:{name}");
+        settings.Endpoint = Parse(address, $"ConnectionStrings:{name}");
         if (builder.TryGetValue("Key", out var key) && key is string { Length: > 0 } apiKey)
         {
-            options.ApiKey = apiKey;
+            settings.Key = apiKey;
         }
 
         if (builder.TryGetValue("Model", out var model) && model is string { Length: > 0 } modelId)
         {
-            options.ModelId = modelId;
+            settings.Model = modelId;
         }
     }
 

@@ -1,5 +1,4 @@
 using Aspire70B.Batches;
-using Aspire70B.Connector;
 using Aspire70B.Worker.Gateway;
 using Aspire70B.Worker.BatchProcessing;
 using Aspire70B.Worker.KeepWarm;
@@ -20,8 +19,8 @@ internal static class WorkerServiceExtensions
             .Validate(o => !o.Enabled || TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "KeepWarm:TimeZone is not a known time zone.")
             .ValidateOnStart();
 
-        // The gateway, found and authenticated the Connector's way.
-        builder.AddAspire70BChatClient(configure: options => options.RequestTimeout = TimeSpan.FromMinutes(10));
+        // The gateway, found and authenticated the Connector's way (its network timeout, 10 minutes, bounds a batch item).
+        builder.AddAspire70BChatClient();
         services.AddSingleton<GatewayClient>();
         services.AddSingleton<BatchItemExecutor>();
         services.AddHostedService<BatchWorkerService>();

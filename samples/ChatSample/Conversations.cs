@@ -35,7 +35,7 @@ internal static class Conversations
 
     /// <summary>
     /// Offers get_weather and loops until the model answers in text: each function call is run here and its result
-    /// sent back as a tool message (Microsoft.Extensions.AI's FunctionInvokingChatClient does the same in apps that have it).
+    /// sent back as a tool message, written out to show the turns (the integration's builder does the same with UseFunctionInvocation()).
     /// </summary>
     public static async Task ToolCallingAsync(IChatClient chat, CancellationToken cancellationToken)
     {

@@ -1,7 +1,9 @@
-// The Connector as an app uses it: registered with the host, found by Aspire's configuration conventions
-// (services__apiservice__http__0 or ConnectionStrings__apiservice), or pointed at a gateway with --endpoint.
+// The Connector as an app uses it: an Aspire client integration registered with the host, found by Aspire's
+// configuration conventions (services__apiservice__http__0 or ConnectionStrings__apiservice), or pointed at a
+// gateway with --endpoint.
 //
 //   dotnet run --project samples/ChatSample -- --endpoint http://127.0.0.1:5080 [--interactive]
+using System.ClientModel;
 using Aspire70B.Connector;
 using Aspire70B.Samples.ChatSample;
 using Microsoft.Extensions.AI;
@@ -14,12 +16,14 @@ using Microsoft.Extensions.Options;
 var interactive = args.Contains("--interactive");
 var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--interactive").ToArray());
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// The sample reports a failed call itself, in one line; the telemetry layer's warning would repeat it with a stack trace.
+builder.Logging.AddFilter("Microsoft.Extensions.AI.OpenTelemetryChatClient", LogLevel.Error);
 var endpoint = builder.Configuration["endpoint"];
-builder.AddAspire70BChatClient(configure: options =>
+builder.AddAspire70BChatClient(configureSettings: settings =>
 {
     if (endpoint is not null)
     {
-        options.Endpoint = new Uri(endpoint);
+        settings.Endpoint = new Uri(endpoint);
     }
 });
 
@@ -60,8 +64,9 @@ catch (Aspire70BException e)
     Console.Error.WriteLine($"The gateway refused: {(e.StatusCode is { } status ? $"{(int)status} " : "")}{e.ErrorCode} {e.Message}");
     return 1;
 }
-catch (HttpRequestException e)
+catch (ClientResultException e) when (e.Status == 0)
 {
+    // The OpenAI SDK's report of a request that got no answer at all.
     Console.Error.WriteLine($"The gateway could not be reached: {e.Message}");
     return 1;
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace Aspire70B.Connector.Tests.Integration;
@@ -60,7 +60,11 @@ public sealed class ChatClientTests(ConnectorFixture fixture)
         Assert.Equal(ChatRole.Assistant, updates[0].Role);
         Assert.True(updates.Count(u => u.Text.Length > 0) >= 3, $"{updates.Count} updates: the text arrives in pieces");
         Assert.Equal("one two three four five", string.Concat(updates.Select(u => u.Text)));
-        Assert.Equal([ChatFinishReason.Stop], updates.Where(u => u.FinishReason is not null).Select(u => u.FinishReason!.Value));
+        // The finish reason arrives once and is repeated on the updates after it (the usage), never before the last text.
+        var finished = updates.FindIndex(u => u.FinishReason is not null);
+        Assert.InRange(finished, 1, updates.Count - 1);
+        Assert.All(updates.Skip(finished), u => Assert.Equal(ChatFinishReason.Stop, u.FinishReason));
+        Assert.True(finished >= updates.FindLastIndex(u => u.Text.Length > 0), "no text after the finish reason");
         Assert.All(updates, u => Assert.StartsWith("chatcmpl-", u.ResponseId, StringComparison.Ordinal));
         Assert.All(updates, u => Assert.Equal(ConnectorFixture.Model, u.ModelId));
 
@@ -83,9 +87,40 @@ public sealed class ChatClientTests(ConnectorFixture fixture)
     }
 
     [Fact]
+    public async Task TopKAndVllmExtrasAreSentAsTopLevelFieldsAndTheGatewayChecksThem()
+    {
+        var recorder = new RecordingHandler { InnerHandler = new HeaderHandler([("X-Sim-Completion", "ok")]) { InnerHandler = new SocketsHttpHandler() } };
+        using var client = Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = fixture.Gateway.BaseAddress }, new HttpClient(recorder));
+        var options = new ChatOptions { TopK = 5, MaxOutputTokens = 4, AdditionalProperties = new() { ["min_p"] = 0.05, ["repetition_penalty"] = 1.1 } };
+
+        var response = await client.GetResponseAsync(Conversation("Hi"), options);
+        var refused = await Assert.ThrowsAsync<Aspire70BException>(() => client.GetResponseAsync(Conversation("Hi"), new ChatOptions { TopK = 0 }));
+
+        Assert.Equal("ok", response.Text);
+        using var sent = JsonDocument.Parse(recorder.Bodies[0]);
+        Assert.Equal(5, sent.RootElement.GetProperty("top_k").GetInt32());
+        Assert.Equal(0.05, sent.RootElement.GetProperty("min_p").GetDouble());
+        Assert.Equal(1.1, sent.RootElement.GetProperty("repetition_penalty").GetDouble());
+        Assert.False(sent.RootElement.TryGetProperty("model", out _), "no model configured: the gateway serves its own");
+        Assert.Null(options.RawRepresentationFactory);
+        Assert.Equal("top_k", refused.Param);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnExtraThatWouldOverwriteAFieldTheConnectorWritesIsRefused()
+    {
+        using var client = fixture.Client();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("Hi", new ChatOptions { AdditionalProperties = new() { ["stream"] = false } }));
+
+        Assert.StartsWith("ChatOptions.AdditionalProperties['stream'] cannot be sent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MetadataNamesTheProviderTheEndpointAndTheModel()
     {
-        using var client = Aspire70BChatClientFactory.Create(new Aspire70BChatClientOptions { Endpoint = fixture.Gateway.BaseAddress, ModelId = ConnectorFixture.Model });
+        using var client = Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = fixture.Gateway.BaseAddress, Model = ConnectorFixture.Model });
 
         var metadata = client.GetService<ChatClientMetadata>()!;
 

@@ -54,7 +54,7 @@ public sealed partial class ConnectorFixture : IAsyncLifetime
     /// </summary>
     public IChatClient Client(ServiceProcess? gateway = null, params (string Name, string Value)[] headers) =>
         Aspire70BChatClientFactory.Create(
-            new Aspire70BChatClientOptions { Endpoint = (gateway ?? Gateway).BaseAddress },
+            new Aspire70BChatClientSettings { Endpoint = (gateway ?? Gateway).BaseAddress },
             new HttpClient(new HeaderHandler(headers) { InnerHandler = new SocketsHttpHandler() }) { Timeout = TimeSpan.FromSeconds(60) });
 
     public IChatClient Client(params (string Name, string Value)[] headers) => Client(null, headers);

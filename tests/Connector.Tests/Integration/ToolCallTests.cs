@@ -1,10 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Aspire70B.Connector.Tests.Integration;
 
-/// <summary>A function-calling loop written by hand (FunctionInvokingChatClient is not available here), through the real gateway.</summary>
+/// <summary>Function calling through the real gateway: a loop by hand, and Microsoft.Extensions.AI's FunctionInvokingChatClient.</summary>
 [Collection(ConnectorTests.Name)]
 public sealed class ToolCallTests(ConnectorFixture fixture)
 {
@@ -43,7 +45,7 @@ public sealed class ToolCallTests(ConnectorFixture fixture)
         messages.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(call.CallId, result)]));
 
         var recorder = new RecordingHandler { InnerHandler = new HeaderHandler([("X-Sim-Completion", "It is 18 degrees in Paris.")]) { InnerHandler = new SocketsHttpHandler() } };
-        using var answerer = Aspire70BChatClientFactory.Create(new Aspire70BChatClientOptions { Endpoint = fixture.Gateway.BaseAddress }, new HttpClient(recorder));
+        using var answerer = Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = fixture.Gateway.BaseAddress }, new HttpClient(recorder));
         var final = await answerer.GetResponseAsync(messages, options);
 
         Assert.Equal(["Paris"], _cities);
@@ -52,10 +54,41 @@ public sealed class ToolCallTests(ConnectorFixture fixture)
         using var sent = JsonDocument.Parse(recorder.Bodies.Single());
         var wire = sent.RootElement.GetProperty("messages");
         Assert.Equal(3, wire.GetArrayLength());
-        Assert.Equal(
-            $$$"""{"role":"assistant","content":null,"tool_calls":[{"id":"{{{call.CallId}}}","type":"function","function":{"name":"get_weather","arguments":"{\u0022city\u0022:\u0022Paris\u0022}"}}]}""",
-            wire[1].GetRawText());
-        Assert.Equal($$$"""{"role":"tool","tool_call_id":"{{{call.CallId}}}","content":"{\u0022city\u0022:\u0022Paris\u0022,\u0022temperatureC\u0022:18}"}""", wire[2].GetRawText());
+        Assert.Equal("assistant", wire[1].GetProperty("role").GetString());
+        var sentCall = Assert.Single(wire[1].GetProperty("tool_calls").EnumerateArray());
+        Assert.Equal(call.CallId, sentCall.GetProperty("id").GetString());
+        Assert.Equal("function", sentCall.GetProperty("type").GetString());
+        Assert.Equal("get_weather", sentCall.GetProperty("function").GetProperty("name").GetString());
+        using (var arguments = JsonDocument.Parse(sentCall.GetProperty("function").GetProperty("arguments").GetString()!))
+        {
+            Assert.Equal("Paris", Assert.Single(arguments.RootElement.EnumerateObject(), p => p.Name == "city").Value.GetString());
+            Assert.Single(arguments.RootElement.EnumerateObject());
+        }
+
+        Assert.Equal("tool", wire[2].GetProperty("role").GetString());
+        Assert.Equal(call.CallId, wire[2].GetProperty("tool_call_id").GetString());
+        using var content = JsonDocument.Parse(ToolContent(wire[2]));
+        Assert.Equal("""{"city":"Paris","temperatureC":18}""", JsonSerializer.Serialize(content.RootElement));
+    }
+
+    [Fact]
+    public async Task UseFunctionInvocationOnTheIntegrationsBuilderRunsTheFunctionAndReturnsTheFinalAnswer()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.AddAspire70BChatClient(configureSettings: s => s.Endpoint = fixture.Gateway.BaseAddress).UseFunctionInvocation();
+        var answers = new Queue<string>([WeatherCall, "It is 18 degrees in Paris."]);
+        builder.Services.AddHttpClient(Aspire70BChatClientExtensions.HttpClientName).AddHttpMessageHandler(() => new ScriptHandler(answers));
+        using var host = builder.Build();
+
+        var response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync(
+            $"What is the weather in Paris? #{Guid.NewGuid():N}", new ChatOptions { Tools = [Weather()], MaxOutputTokens = 64 });
+
+        Assert.Equal(["Paris"], _cities);
+        Assert.Equal("It is 18 degrees in Paris.", response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+        Assert.Empty(answers);
+        var result = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>());
+        Assert.Equal("""{"city":"Paris","temperatureC":18}""", JsonSerializer.Serialize(result.Result));
     }
 
     [Fact]
@@ -67,7 +100,11 @@ public sealed class ToolCallTests(ConnectorFixture fixture)
             new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]),
             new(ChatRole.Tool, [new FunctionResultContent("call_1", new WeatherReport("Paris", 18))]),
         ];
-        var body = Aspire70B.Connector.Wire.ChatRequestWriter.Write(messages, new ChatOptions { Tools = [Weather()] }, null, stream: false);
+        // The request exactly as the connector sends it, replayed to the gateway's render endpoint.
+        var recorder = new RecordingHandler { InnerHandler = new HeaderHandler([("X-Sim-Completion", "ok")]) { InnerHandler = new SocketsHttpHandler() } };
+        using var client = Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = fixture.Gateway.BaseAddress }, new HttpClient(recorder));
+        await client.GetResponseAsync(messages, new ChatOptions { Tools = [Weather()], MaxOutputTokens = 4 });
+        var body = System.Text.Encoding.UTF8.GetBytes(recorder.Bodies.Single());
         using var http = new HttpClient();
 
         using var rendered = await http.PostAsync(new Uri(fixture.Gateway.BaseAddress, "v1/chat/completions/render"), new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } });
@@ -75,8 +112,10 @@ public sealed class ToolCallTests(ConnectorFixture fixture)
 
         Assert.Contains("<|start_header_id|>assistant<|end_header_id|>\n\n{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot_id|>", prompt, StringComparison.Ordinal);
         // Llama 3.1's template passes any string content through tojson (a string is iterable in Jinja), exactly as
-        // vLLM renders the same OpenAI request: the model sees the result as a JSON string literal.
-        Assert.Contains("<|start_header_id|>ipython<|end_header_id|>\n\n\"{\\\"city\\\":\\\"Paris\\\",\\\"temperatureC\\\":18}\"<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt, StringComparison.Ordinal);
+        // vLLM renders the same OpenAI request: the model sees the result (Microsoft.Extensions.AI writes it indented)
+        // as a JSON string literal.
+        const string Result = "\"{\\n  \\\"city\\\": \\\"Paris\\\",\\n  \\\"temperatureC\\\": 18\\n}\"";
+        Assert.Contains($"<|start_header_id|>ipython<|end_header_id|>\n\n{Result}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt, StringComparison.Ordinal);
         Assert.Contains("\"name\": \"get_weather\"", prompt[..prompt.IndexOf("Weather in Paris?", StringComparison.Ordinal)], StringComparison.Ordinal);
     }
 
@@ -103,7 +142,7 @@ public sealed class ToolCallTests(ConnectorFixture fixture)
     public async Task ToolModeNoneIsSentAndTheModelAnswersInText()
     {
         var recorder = new RecordingHandler { InnerHandler = new HeaderHandler([("X-Sim-Completion", WeatherCall)]) { InnerHandler = new SocketsHttpHandler() } };
-        using var client = Aspire70BChatClientFactory.Create(new Aspire70BChatClientOptions { Endpoint = fixture.Gateway.BaseAddress }, new HttpClient(recorder));
+        using var client = Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = fixture.Gateway.BaseAddress }, new HttpClient(recorder));
 
         var response = await client.GetResponseAsync($"Paris? #{Guid.NewGuid():N}", new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.None, MaxOutputTokens = 64 });
 
@@ -113,7 +152,26 @@ public sealed class ToolCallTests(ConnectorFixture fixture)
         Assert.Empty(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
     }
 
+    /// <summary>A tool message's content, sent as a string or as an array of text parts.</summary>
+    private static string ToolContent(JsonElement message)
+    {
+        var content = message.GetProperty("content");
+        return content.ValueKind == JsonValueKind.String
+            ? content.GetString()!
+            : string.Concat(content.EnumerateArray().Select(p => p.GetProperty("text").GetString()));
+    }
+
     private sealed record WeatherReport(string City, int TemperatureC);
+}
+
+/// <summary>Scripts the Simulator's answer per request, in order.</summary>
+public sealed class ScriptHandler(Queue<string> answers) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.TryAddWithoutValidation("X-Sim-Completion", answers.Dequeue());
+        return base.SendAsync(request, cancellationToken);
+    }
 }
 
 /// <summary>Keeps the JSON bodies of the requests that pass through it.</summary>

@@ -1,17 +1,17 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Aspire70B.Connector.Tests.Wire;
+namespace Aspire70B.Connector.Tests;
 
 /// <summary>Which configuration wins, and what is refused, when looking for the gateway.</summary>
 public sealed class EndpointDiscoveryTests
 {
-    private static Aspire70BChatClientOptions Discover(string name, params (string Key, string Value)[] values)
+    private static Aspire70BChatClientSettings Discover(string name, params (string Key, string Value)[] values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
-        var options = new Aspire70BChatClientOptions();
-        Aspire70BEndpointDiscovery.Apply(configuration, name, options);
-        return options;
+        var settings = new Aspire70BChatClientSettings();
+        Aspire70BEndpointDiscovery.Apply(configuration, name, settings);
+        return settings;
     }
 
     [Fact]
@@ -20,8 +20,8 @@ public sealed class EndpointDiscoveryTests
         var options = Discover("apiservice", ("services:apiservice:http:0", "http://127.0.0.1:5080"), ("services:apiservice:https:0", "https://127.0.0.1:5443"));
 
         Assert.Equal(new Uri("https://127.0.0.1:5443"), options.Endpoint);
-        Assert.Null(options.ApiKey);
-        Assert.Null(options.ModelId);
+        Assert.Null(options.Key);
+        Assert.Null(options.Model);
     }
 
     [Fact]
@@ -30,8 +30,8 @@ public sealed class EndpointDiscoveryTests
         var options = Discover("apiservice", ("services:apiservice:http:0", "http://127.0.0.1:5080"), ("ConnectionStrings:apiservice", "endpoint=http://gateway:8080/v1;KEY=k1;model=m1"));
 
         Assert.Equal(new Uri("http://gateway:8080/v1"), options.Endpoint);
-        Assert.Equal("k1", options.ApiKey);
-        Assert.Equal("m1", options.ModelId);
+        Assert.Equal("k1", options.Key);
+        Assert.Equal("m1", options.Model);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class EndpointDiscoveryTests
     {
         Assert.Null(Discover("apiservice").Endpoint);
 
-        var error = Assert.Throws<OptionsValidationException>(() => Aspire70BChatClientFactory.Create(new Aspire70BChatClientOptions()));
+        var error = Assert.Throws<OptionsValidationException>(() => Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings()));
         Assert.StartsWith("The Aspire70B gateway's endpoint is not configured", error.Message, StringComparison.Ordinal);
     }
 
@@ -61,7 +61,7 @@ public sealed class EndpointDiscoveryTests
     [InlineData("ftp://gateway/", "The Aspire70B gateway's endpoint must be an absolute http or https URI, got 'ftp://gateway/'.")]
     public void ANonHttpEndpointIsRefused(string endpoint, string message)
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Aspire70BChatClientFactory.Create(new Aspire70BChatClientOptions { Endpoint = new Uri(endpoint) }));
+        var error = Assert.Throws<OptionsValidationException>(() => Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = new Uri(endpoint) }));
 
         Assert.Equal(message, error.Message);
     }
@@ -69,8 +69,8 @@ public sealed class EndpointDiscoveryTests
     [Fact]
     public void ANonPositiveTimeoutIsRefused()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Aspire70BChatClientFactory.Create(new Aspire70BChatClientOptions { Endpoint = new Uri("http://127.0.0.1/"), RequestTimeout = TimeSpan.Zero }));
+        var error = Assert.Throws<OptionsValidationException>(() => Aspire70BChatClientFactory.Create(new Aspire70BChatClientSettings { Endpoint = new Uri("http://127.0.0.1/"), NetworkTimeout = TimeSpan.Zero }));
 
-        Assert.Equal("RequestTimeout must be positive or Timeout.InfiniteTimeSpan, got 00:00:00.", error.Message);
+        Assert.Equal("NetworkTimeout must be positive or Timeout.InfiniteTimeSpan, got 00:00:00.", error.Message);
     }
 }
