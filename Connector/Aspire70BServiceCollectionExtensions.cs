@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace Aspire70B.Connector;
@@ -56,7 +57,9 @@ public static class Aspire70BServiceCollectionExtensions
 
         return services.AddHttpClient(HttpClientName)
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<Aspire70BChatClientOptions>>().Value.RequestTimeout)
-            .ConfigurePrimaryHttpMessageHandler(Aspire70BHttp.CreateHandler);
+            .ConfigurePrimaryHttpMessageHandler(Aspire70BHttp.CreateHandler)
+            // A chat outlives the standard 10 s attempt timeout (dotnet/extensions#6258): the defaults' resilience goes.
+            .ConfigureAdditionalHttpMessageHandlers(static (handlers, _) => RemoveResilienceHandlers(handlers));
     }
 
     /// <summary>
@@ -72,5 +75,16 @@ public static class Aspire70BServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Services.AddAspire70BChatClient(connectionName, configure);
+    }
+
+    private static void RemoveResilienceHandlers(IList<DelegatingHandler> handlers)
+    {
+        for (var i = handlers.Count - 1; i >= 0; i--)
+        {
+            if (handlers[i] is ResilienceHandler)
+            {
+                handlers.RemoveAt(i);
+            }
+        }
     }
 }
