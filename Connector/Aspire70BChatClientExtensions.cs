@@ -76,7 +76,9 @@ public static class Aspire70BChatClientExtensions
         builder.Services.AddHttpClient(httpClientName)
             // The settings' NetworkTimeout governs; HttpClient's own 100 s would cut a long answer first.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(Aspire70B.Connector.Aspire70BHttp.CreateHandler);
+            .ConfigurePrimaryHttpMessageHandler(Aspire70B.Connector.Aspire70BHttp.CreateHandler)
+            // A chat outlives the standard 10 s attempt timeout (dotnet/extensions#6258): the defaults' resilience goes.
+            .ConfigureAdditionalHttpMessageHandlers(static (handlers, _) => RemoveResilienceHandlers(handlers));
 
         IChatClient Create(IServiceProvider services) => Aspire70B.Connector.Aspire70BChatClientFactory.Create(
             settings, services.GetRequiredService<IHttpClientFactory>().CreateClient(httpClientName), services.GetService<ILoggerFactory>());
@@ -89,5 +91,16 @@ public static class Aspire70BChatClientExtensions
 
         builder.Services.AddKeyedSingleton(serviceKey, settings);
         return builder.Services.AddKeyedChatClient(serviceKey, Create);
+    }
+
+    private static void RemoveResilienceHandlers(IList<DelegatingHandler> handlers)
+    {
+        for (var i = handlers.Count - 1; i >= 0; i--)
+        {
+            if (handlers[i] is Microsoft.Extensions.Http.Resilience.ResilienceHandler)
+            {
+                handlers.RemoveAt(i);
+            }
+        }
     }
 }

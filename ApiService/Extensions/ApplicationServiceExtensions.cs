@@ -39,9 +39,9 @@ internal static class ApplicationServiceExtensions
             var options = sp.GetRequiredService<IOptions<BackendOptions>>().Value;
             return new CircuitBreaker(options.BreakerFailureThreshold, options.BreakerOpenDuration, sp.GetRequiredService<TimeProvider>());
         });
-        // The hot path: the client has its own retries, breaker and timeouts (a generic retry of a POST that already
-        // streamed would be wrong) and a concrete endpoint, so the shared resilience and discovery handlers and the
-        // per-request logging handlers are left out; the request is still traced by .NET's HttpClient activity.
+        // The hot path: the client has its own retries, breaker and timeouts and a concrete endpoint, so the shared
+        // handlers (discovery, per-request logging) are left out; the request is still traced as an HttpClient span.
+        // No standard resilience: its 10 s attempt timeout would cut generations short (dotnet/extensions#6258).
         services.AddHttpClient<VllmCompletionsClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(ModelServerHandler.Create)
             .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())

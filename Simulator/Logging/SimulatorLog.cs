@@ -24,6 +24,6 @@ internal static partial class SimulatorLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Test scripting and/or fault injection are enabled: X-Sim-* headers change responses")]
     public static partial void TestHooksEnabled(ILogger logger);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected exception; the client got a 500 error object")]
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected exception; the client got a 500 error object")]
     public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
 }

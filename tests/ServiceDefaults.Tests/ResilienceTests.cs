@@ -1,82 +1,56 @@
 using System.Net;
-using Aspire70B.ServiceDefaults.Resilience;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace Aspire70B.ServiceDefaults.Tests;
 
 public sealed class ResilienceTests
 {
-    private static HttpClient Client(ScriptedHandler upstream) =>
-        new(new StandardResilienceHandler(StandardResilienceHandler.CreatePipeline(TimeSpan.FromMilliseconds(1))) { InnerHandler = upstream });
-
     [Fact]
-    public async Task ASafeRequestIsRetriedOnTransientFailuresUntilItSucceeds()
+    public async Task AGetIsRetriedAfterATransientFailure()
     {
-        var upstream = new ScriptedHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests, HttpStatusCode.OK);
-        using var client = Client(upstream);
+        var upstream = new ScriptedHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK);
+        using var host = Host(upstream);
 
-        using var response = await client.GetAsync(new Uri("http://model/health"));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(3, upstream.Calls);
-    }
-
-    [Fact]
-    public async Task ASafeRequestGivesUpAfterThreeRetriesWithTheLastAnswer()
-    {
-        var upstream = new ScriptedHandler(Enumerable.Repeat(HttpStatusCode.BadGateway, 10).ToArray());
-        using var client = Client(upstream);
-
-        using var response = await client.GetAsync(new Uri("http://model/health"));
-
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal(1 + StandardResilienceHandler.MaxRetryAttempts, upstream.Calls);
-    }
-
-    [Fact]
-    public async Task AConnectionFailureOnASafeRequestIsRetried()
-    {
-        var upstream = new ScriptedHandler(HttpStatusCode.OK) { FailFirst = 1 };
-        using var client = Client(upstream);
-
-        using var response = await client.GetAsync(new Uri("http://model/health"));
+        using var response = await Client(host).GetAsync(new Uri("http://127.0.0.1:9/health"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, upstream.Calls);
     }
 
     [Fact]
-    public async Task APostPassesThroughUntouchedSoStreamsAreNeitherRetriedNorTimedOut()
+    public async Task APostIsNeverRetriedBecauseTheModelMayAlreadyBeGenerating()
     {
         var upstream = new ScriptedHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK);
-        using var client = Client(upstream);
+        using var host = Host(upstream);
 
-        using var response = await client.PostAsync(new Uri("http://model/v1/completions"), new StringContent("{}"));
+        using var response = await Client(host).PostAsync(new Uri("http://127.0.0.1:9/v1/completions"), new StringContent("{}"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(1, upstream.Calls);
     }
 
     [Fact]
-    public async Task ClientErrorsAreNotRetried()
+    public async Task APostThatFailsToConnectIsNotRetriedEither()
     {
-        var upstream = new ScriptedHandler(HttpStatusCode.NotFound, HttpStatusCode.OK);
-        using var client = Client(upstream);
+        var upstream = new ScriptedHandler(HttpStatusCode.OK) { FailFirst = 1 };
+        using var host = Host(upstream);
 
-        using var response = await client.GetAsync(new Uri("http://model/v1/nothing"));
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await Assert.ThrowsAsync<HttpRequestException>(() => Client(host).PostAsync(new Uri("http://127.0.0.1:9/v1/completions"), new StringContent("{}")));
         Assert.Equal(1, upstream.Calls);
     }
 
-    [Fact]
-    public async Task TheCallersCancellationIsNotRetried()
-    {
-        var upstream = new ScriptedHandler(HttpStatusCode.OK) { Delay = TimeSpan.FromSeconds(30) };
-        using var client = Client(upstream);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+    private static HttpClient Client(IHost host) => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("test");
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync(new Uri("http://model/health"), cancel.Token));
-        Assert.Equal(1, upstream.Calls);
+    private static IHost Host(ScriptedHandler upstream)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.AddServiceDefaults();
+        // The back-off is the library's business; the test only needs it not to wait.
+        builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options => options.Retry.Delay = TimeSpan.Zero);
+        builder.Services.AddHttpClient("test").ConfigurePrimaryHttpMessageHandler(() => upstream);
+        return builder.Build();
     }
 
     private sealed class ScriptedHandler(params HttpStatusCode[] statuses) : HttpMessageHandler
@@ -87,22 +61,15 @@ public sealed class ResilienceTests
 
         public int FailFirst { get; init; }
 
-        public TimeSpan Delay { get; init; }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls) - 1;
-            if (Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(Delay, cancellationToken);
-            }
-
             if (call < FailFirst)
             {
                 throw new HttpRequestException("connection refused");
             }
 
-            return new HttpResponseMessage(statuses[Math.Min(call - FailFirst, statuses.Length - 1)]);
+            return Task.FromResult(new HttpResponseMessage(statuses[Math.Min(call - FailFirst, statuses.Length - 1)]));
         }
     }
 }

@@ -1,73 +1,134 @@
-using Aspire70B.ServiceDefaults.Telemetry;
-using Microsoft.Extensions.Configuration;
-using OpenTelemetry.Exporter;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Aspire70B.ServiceDefaults.Tests;
 
 public sealed class TelemetryTests
 {
-    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
-
     [Fact]
-    public void NothingIsExportedWithoutAnEndpoint()
+    public async Task OurSourcesAreExportedAndAnotherOnlyWhenTheServiceAddsIt()
     {
-        Assert.Null(OtlpSettings.From(Configuration(("OTEL_SERVICE_NAME", "apiservice")), "Aspire70B.ApiService"));
+        var suffix = Guid.NewGuid().ToString("N");
+        using var ours = new ActivitySource($"Aspire70B.Tests.{suffix}");
+        using var added = new ActivitySource($"Elsewhere.Added.{suffix}");
+        using var other = new ActivitySource($"Elsewhere.Other.{suffix}");
+        var spans = new List<Activity>();
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddServiceDefaults();
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(added.Name).AddInMemoryExporter(spans));
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        foreach (var source in new[] { ours, added, other })
+        {
+            source.StartActivity("work")?.Dispose();
+        }
+
+        await host.StopAsync();
+        Assert.Equal([ours.Name, added.Name], spans.Select(s => s.Source.Name).Where(n => n.EndsWith(suffix, StringComparison.Ordinal)));
     }
 
     [Fact]
-    public void GrpcIsTheDefaultAndTheServiceNameFallsBackToTheApplication()
+    public async Task OurMetersAndTheRuntimesAreExportedAndOthersAreNot()
     {
-        var settings = OtlpSettings.From(Configuration(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317")), "Aspire70B.ApiService")!;
-        var options = new OtlpExporterOptions();
-        settings.Apply(options, "v1/traces");
+        var suffix = Guid.NewGuid().ToString("N");
+        using var ours = new Meter($"Aspire70B.Tests.{suffix}");
+        using var other = new Meter($"Elsewhere.Other.{suffix}");
+        var metrics = new List<Metric>();
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddServiceDefaults();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddInMemoryExporter(metrics));
+        using var host = builder.Build();
+        await host.StartAsync();
 
-        Assert.Equal(OtlpExportProtocol.Grpc, options.Protocol);
-        Assert.Equal(new Uri("http://localhost:4317"), options.Endpoint);
-        Assert.Equal("Aspire70B.ApiService", settings.ServiceName);
+        ours.CreateCounter<long>("requests").Add(1);
+        other.CreateCounter<long>("requests").Add(1);
+        Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush());
+
+        var meters = metrics.Select(m => m.MeterName).ToHashSet();
+        Assert.Contains(ours.Name, meters);
+        Assert.DoesNotContain(other.Name, meters);
+        Assert.Contains("System.Runtime", meters);
+        await host.StopAsync();
     }
 
     [Fact]
-    public void HttpProtobufSendsEachSignalToItsOwnPath()
+    public async Task RequestsAndOutgoingCallsAreTracedButHealthProbesAreNot()
     {
-        var settings = OtlpSettings.From(Configuration(
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-            ("OTEL_SERVICE_NAME", "apiservice")), "Aspire70B.ApiService")!;
-        var traces = new OtlpExporterOptions();
-        var logs = new OtlpExporterOptions();
-        settings.Apply(traces, "v1/traces");
-        settings.Apply(logs, "v1/logs");
+        var spans = new ConcurrentQueue<Activity>();
+        var builder = TestWebApp.CreateBuilder();
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new QueueExporter(spans))));
+        await using var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGet("/work", () => Results.Text("done"));
+        await app.StartAsync();
+        var client = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        using var test = new ActivitySource($"Aspire70B.Tests.{Guid.NewGuid():N}");
+        ActivityTraceId trace;
+        using (var parent = test.StartActivity("probe and work"))
+        {
+            Assert.NotNull(parent);
+            trace = parent.TraceId;
+            foreach (var path in new[] { "/health", "/alive", "/work" })
+            {
+                using var response = await client.GetAsync(new Uri(app.BaseAddress(), path));
+                response.EnsureSuccessStatusCode();
+            }
+        }
 
-        Assert.Equal(OtlpExportProtocol.HttpProtobuf, traces.Protocol);
-        Assert.Equal(new Uri("http://localhost:4318/v1/traces"), traces.Endpoint);
-        Assert.Equal(new Uri("http://localhost:4318/v1/logs"), logs.Endpoint);
-        Assert.Equal("apiservice", settings.ServiceName);
+        await app.StopAsync();
+        var inTrace = spans.Where(s => s.TraceId == trace).ToList();
+        Assert.Equal(["/work"], inTrace.Where(s => s.Kind == ActivityKind.Server).Select(s => s.GetTagItem("url.path")));
+        Assert.Equal(3, inTrace.Count(s => s.Kind == ActivityKind.Client && s.Source.Name == "System.Net.Http"));
     }
 
     [Fact]
-    public void TheResourceCarriesTheServiceNameAndTheGivenAttributes()
+    public async Task WithAnOtlpEndpointConfiguredSpansAreSentThere()
     {
-        var settings = OtlpSettings.From(Configuration(
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317"),
-            ("OTEL_SERVICE_NAME", "apiservice"),
-            ("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=apiservice-42, deployment.environment=dev%20box")), "x")!;
+        var received = new ConcurrentQueue<string>();
+        var collectorBuilder = WebApplication.CreateSlimBuilder();
+        collectorBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var collector = collectorBuilder.Build();
+        collector.MapPost("/{**signal}", (HttpRequest request) =>
+        {
+            received.Enqueue(request.Path);
+            return Results.Ok();
+        });
+        await collector.StartAsync();
 
-        var attributes = settings.CreateResource().Build().Attributes.ToDictionary(a => a.Key, a => a.Value);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.BaseAddress().AbsoluteUri;
+        builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        builder.AddServiceDefaults();
+        using var host = builder.Build();
+        await host.StartAsync();
+        using var source = new ActivitySource($"Aspire70B.Tests.{Guid.NewGuid():N}");
+        source.StartActivity("work")?.Dispose();
 
-        Assert.Equal("apiservice", attributes["service.name"]);
-        Assert.Equal("apiservice-42", attributes["service.instance.id"]);
-        Assert.Equal("dev box", attributes["deployment.environment"]);
+        Assert.True(host.Services.GetRequiredService<TracerProvider>().ForceFlush());
+        await host.StopAsync();
+        Assert.Contains("/v1/traces", received);
     }
 
-    [Fact]
-    public void TheDefaultsExportDotnetsBuiltInSourcesAndEveryAspire70BName()
+    private sealed class QueueExporter(ConcurrentQueue<Activity> spans) : BaseExporter<Activity>
     {
-        var names = TelemetryNames.Defaults();
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            foreach (var activity in batch)
+            {
+                spans.Enqueue(activity);
+            }
 
-        Assert.Equal(["Microsoft.AspNetCore", "System.Net.Http", "Aspire70B.*"], names.ActivitySources);
-        Assert.Contains("System.Runtime", names.Meters);
-        Assert.Contains("Microsoft.AspNetCore.Hosting", names.Meters);
-        Assert.Contains("Aspire70B.*", names.Meters);
+            return ExportResult.Success;
+        }
     }
 }
