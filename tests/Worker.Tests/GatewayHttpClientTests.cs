@@ -19,7 +19,7 @@ public sealed class GatewayHttpClientTests
         var handlers = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
 
         var chain = new List<HttpMessageHandler>();
-        for (HttpMessageHandler? handler = handlers.CreateHandler(Aspire70BServiceCollectionExtensions.HttpClientName); handler is not null;
+        for (HttpMessageHandler? handler = handlers.CreateHandler(Microsoft.Extensions.Hosting.Aspire70BChatClientExtensions.HttpClientName); handler is not null;
              handler = (handler as DelegatingHandler)?.InnerHandler)
         {
             chain.Add(handler);
