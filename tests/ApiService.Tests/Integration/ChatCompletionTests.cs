@@ -174,8 +174,9 @@ public sealed class ChatCompletionTests(GatewayFixture fixture)
         var body = Body(Unique("together"));
         var before = await fixture.SimulatorFinishedAsync();
 
-        // The backend takes 400 ms, so all eight requests overlap with the first.
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => PostAsync(i % 2 == 0 ? body : body.Replace("\"stream\":false", "\"stream\":true", StringComparison.Ordinal), ("X-Sim-Delay-Ms", "400"))));
+        // The backend takes 4 s, so all eight requests overlap with the first even on a loaded machine (with 400 ms a
+        // late-scheduled request once arrived after the flight had ended and before its answer was stored).
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => PostAsync(i % 2 == 0 ? body : body.Replace("\"stream\":false", "\"stream\":true", StringComparison.Ordinal), ("X-Sim-Delay-Ms", "4000"))));
         var texts = new List<string>();
         foreach (var response in responses)
         {
