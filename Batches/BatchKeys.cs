@@ -30,6 +30,9 @@ internal sealed class BatchKeys(string prefix)
     /// <summary>An owner's batches in creation order (a sorted set scored by a counter, <c>…:seq</c>), for listing.</summary>
     public string OwnerBatches(string owner) => $"{prefix}owner:{owner}:batches";
 
+    /// <summary>An owner's uploaded files in upload order (a sorted set scored by a counter, <c>…:seq</c>), for listing.</summary>
+    public string OwnerFiles(string owner) => $"{prefix}owner:{owner}:files";
+
     /// <summary>An uploaded file's metadata (a hash).</summary>
     public string File(string fileId) => $"{prefix}file:{fileId}";
 

@@ -15,7 +15,10 @@ public sealed class BatchQueueOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long a batch's data (requests, results, status) is kept.</summary>
+    /// <summary>
+    /// How long a batch's data (requests, results, status) and uploaded files are kept, from their creation. Longer
+    /// than the 24-hour completion window, so that the results of a batch that took all of it can still be read.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 }

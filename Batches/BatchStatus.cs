@@ -3,14 +3,15 @@ namespace Aspire70B.Batches;
 /// <summary>A batch's state and counts, in the OpenAI Batch API's terms.</summary>
 /// <param name="Id">The batch id.</param>
 /// <param name="Status">
-/// <c>in_progress</c>, <c>completed</c>, <c>cancelling</c> (no further items start; some still run) or
-/// <c>cancelled</c> (none runs any more).
+/// <c>in_progress</c>, <c>completed</c>, <c>cancelling</c> (no further items start; some still run),
+/// <c>cancelled</c> (none runs any more) or <c>expired</c> (the completion window passed with requests unanswered;
+/// those never run).
 /// </param>
 /// <param name="Total">Requests submitted.</param>
 /// <param name="Completed">Requests answered successfully.</param>
 /// <param name="Failed">Requests that ended in an error.</param>
 /// <param name="CreatedAt">Submission time, Unix seconds.</param>
-/// <param name="ExpiresAt">When the batch's data is dropped, Unix seconds.</param>
+/// <param name="ExpiresAt">The end of the completion window, Unix seconds: requests not started by then never run.</param>
 public sealed record BatchStatus(string Id, string Status, int Total, int Completed, int Failed, long CreatedAt, long ExpiresAt)
 {
     /// <summary>Who submitted the batch (the API key's name); only they may see it.</summary>
@@ -18,6 +19,15 @@ public sealed record BatchStatus(string Id, string Status, int Total, int Comple
 
     /// <summary>Whether every request has a result.</summary>
     public bool Finished => Completed + Failed >= Total;
+
+    /// <summary>Requests without a result (yet; for good once the batch is cancelled or expired).</summary>
+    public int Unanswered => Math.Max(0, Total - Completed - Failed);
+
+    /// <summary>When the batch's data (requests, results) is dropped, Unix seconds.</summary>
+    public long RetainedUntil { get; init; }
+
+    /// <summary>When the batch expired, Unix seconds.</summary>
+    public long? ExpiredAt { get; init; }
 
     /// <summary>The uploaded file the requests came from (OpenAI's Files flow); null for a batch submitted directly.</summary>
     public string? InputFileId { get; init; }

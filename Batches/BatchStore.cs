@@ -11,7 +11,11 @@ namespace Aspire70B.Batches;
 /// </summary>
 public sealed class BatchStore
 {
+    /// <summary>OpenAI's one completion window: items of a batch not started within it are never run.</summary>
+    public static readonly TimeSpan CompletionWindow = TimeSpan.FromHours(24);
+
     private static readonly RedisValue StatusField = "status";
+    private static readonly RedisValue ExpiresField = "expires_at";
     private readonly IDatabase _db;
     private readonly BatchQueueOptions _options;
     private readonly TimeProvider _time;
@@ -46,9 +50,9 @@ public sealed class BatchStore
         }
 
         var now = _time.GetUtcNow();
-        var expires = now + _options.Retention;
-        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds())
+        var status = new BatchStatus(batchId, "in_progress", requests.Count, 0, 0, now.ToUnixTimeSeconds(), (now + CompletionWindow).ToUnixTimeSeconds())
         {
+            RetainedUntil = (now + _options.Retention).ToUnixTimeSeconds(),
             Owner = owner,
             InputFileId = source?.InputFileId,
             MetadataJson = source?.MetadataJson,
@@ -62,7 +66,7 @@ public sealed class BatchStore
             new HashEntry(StatusField, status.Status),
             new HashEntry("total", status.Total),
             new HashEntry("created_at", status.CreatedAt),
-            new HashEntry("expires_at", status.ExpiresAt),
+            new HashEntry(ExpiresField, status.ExpiresAt),
             new HashEntry("owner", owner ?? ""),
             new HashEntry("input_file_id", source?.InputFileId ?? ""),
             new HashEntry("metadata", source?.MetadataJson ?? ""),
@@ -104,35 +108,45 @@ public sealed class BatchStore
         var map = fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
         var outcomes = await _db.HashValuesAsync(_keys.Outcomes(batchId)).ConfigureAwait(false);
         var completed = outcomes.Count(o => o == "ok");
+        var createdAt = (long)map["created_at"];
         var status = new BatchStatus(
             batchId,
             (string)map["status"]!,
             (int)map["total"],
             completed,
             outcomes.Length - completed,
-            (long)map["created_at"],
+            createdAt,
             (long)map["expires_at"])
         {
+            RetainedUntil = createdAt + (long)_options.Retention.TotalSeconds,
             Owner = Text(map, "owner"),
             InputFileId = Text(map, "input_file_id"),
             MetadataJson = Text(map, "metadata"),
             CompletedAt = Number(map, "completed_at"),
             CancellingAt = Number(map, "cancelling_at"),
             CancelledAt = Number(map, "cancelled_at"),
+            ExpiredAt = Number(map, "expired_at"),
         };
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
         if (status is { Status: "in_progress", Finished: true })
         {
             // The last result is in: mark the batch done (whichever reader sees it first).
-            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             var tx = _db.CreateTransaction();
             tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "in_progress"));
             _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "completed"), new HashEntry("completed_at", now)]);
             status = await tx.ExecuteAsync().ConfigureAwait(false) ? status with { Status = "completed", CompletedAt = now } : status;
         }
+        else if (status.Status == "in_progress" && now >= status.ExpiresAt)
+        {
+            // The completion window has passed with requests unanswered: what has not started never will.
+            var tx = _db.CreateTransaction();
+            tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "in_progress"));
+            _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "expired"), new HashEntry("expired_at", now)]);
+            status = await tx.ExecuteAsync().ConfigureAwait(false) ? status with { Status = "expired", ExpiredAt = now } : status;
+        }
         else if (status.Status == "cancelling" && !await AnyHeldAsync(batchId).ConfigureAwait(false))
         {
             // A cancelled batch is cancelled once no item of it runs any more.
-            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             var tx = _db.CreateTransaction();
             tx.AddCondition(Condition.HashEqual(_keys.Batch(batchId), StatusField, "cancelling"));
             _ = tx.HashSetAsync(_keys.Batch(batchId), [new HashEntry(StatusField, "cancelled"), new HashEntry("cancelled_at", now)]);
@@ -215,15 +229,20 @@ public sealed class BatchStore
             var deadline = (_time.GetUtcNow() + _options.LeaseDuration).ToUnixTimeMilliseconds();
             await _db.SortedSetAddAsync(_keys.Leases, member, deadline).ConfigureAwait(false);
             var item = WorkItem.Decode(member!);
-            var status = await _db.HashGetAsync(_keys.Batch(item.BatchId), StatusField).ConfigureAwait(false);
+            var header = await _db.HashGetAsync(_keys.Batch(item.BatchId), [StatusField, ExpiresField]).ConfigureAwait(false);
             var body = await _db.HashGetAsync(_keys.Requests(item.BatchId), item.CustomId).ConfigureAwait(false);
-            if (status == "in_progress" && !body.IsNull)
+            var inWindow = header[1].TryParse(out long expiresAt) && _time.GetUtcNow().ToUnixTimeSeconds() < expiresAt;
+            if (header[0] == "in_progress" && inWindow && !body.IsNull)
             {
                 return new WorkLease(item.BatchId, item.CustomId, body!, member!);
             }
 
-            // Cancelled or expired: the item is dropped, not run.
+            // Cancelled, past its window or its data gone: the item is dropped, not run.
             await ReleaseAsync(member!).ConfigureAwait(false);
+            if (header[0] == "in_progress" && !inWindow)
+            {
+                await GetAsync(item.BatchId).ConfigureAwait(false);
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -320,24 +339,17 @@ public sealed class BatchStore
     /// <summary>The result lines of a batch in submission order (only items that have a result).</summary>
     public async IAsyncEnumerable<string> ReadResultsAsync(string batchId)
     {
-        var order = await _db.ListRangeAsync(_keys.Order(batchId)).ConfigureAwait(false);
-        const int Page = 256;
-        for (var start = 0; start < order.Length; start += Page)
+        await foreach (var (_, result) in ReadInOrderAsync(batchId).ConfigureAwait(false))
         {
-            var ids = order.Skip(start).Take(Page).ToArray();
-            var lines = await _db.HashGetAsync(_keys.Results(batchId), ids).ConfigureAwait(false);
-            foreach (var line in lines)
+            if (result is not null)
             {
-                if (!line.IsNull)
-                {
-                    yield return line!;
-                }
+                yield return result.Line;
             }
         }
     }
 
-    /// <summary>The result lines of a batch in submission order, each with its outcome.</summary>
-    public async IAsyncEnumerable<BatchResult> ReadOutcomesAsync(string batchId)
+    /// <summary>Every custom_id of a batch in submission order, with its result, or null while (or if never) answered.</summary>
+    public async IAsyncEnumerable<(string CustomId, BatchResult? Result)> ReadInOrderAsync(string batchId)
     {
         var order = await _db.ListRangeAsync(_keys.Order(batchId)).ConfigureAwait(false);
         const int Page = 256;
@@ -348,10 +360,7 @@ public sealed class BatchStore
             var outcomes = await _db.HashGetAsync(_keys.Outcomes(batchId), ids).ConfigureAwait(false);
             for (var i = 0; i < lines.Length; i++)
             {
-                if (!lines[i].IsNull)
-                {
-                    yield return new BatchResult(lines[i]!, outcomes[i] == "ok");
-                }
+                yield return ((string)ids[i]!, lines[i].IsNull ? null : new BatchResult(lines[i]!, outcomes[i] == "ok"));
             }
         }
     }

@@ -39,6 +39,9 @@ public sealed class FileStore
         ArgumentException.ThrowIfNullOrEmpty(fileId);
         var now = _time.GetUtcNow();
         var file = new StoredFile(fileId, filename, purpose, content.Length, now.ToUnixTimeSeconds(), (now + _options.Retention).ToUnixTimeSeconds(), owner);
+        // The listing's order: a counter, not the clock, so two uploads in the same second keep theirs.
+        var index = _keys.OwnerFiles(owner ?? "");
+        var order = await _db.StringIncrementAsync(index + ":seq").ConfigureAwait(false);
         var tx = _db.CreateTransaction();
         tx.AddCondition(Condition.KeyNotExists(_keys.File(fileId)));
         _ = tx.StringSetAsync(_keys.FileContent(fileId), content.ToArray(), _options.Retention);
@@ -52,6 +55,8 @@ public sealed class FileStore
             new HashEntry("owner", owner ?? ""),
         ]);
         _ = tx.KeyExpireAsync(_keys.File(fileId), _options.Retention);
+        _ = tx.SortedSetAddAsync(index, fileId, order);
+        _ = tx.KeyExpireAsync(index, _options.Retention);
         return await tx.ExecuteAsync().ConfigureAwait(false) ? file : throw new InvalidOperationException($"A file with id '{fileId}' exists already.");
     }
 
@@ -68,6 +73,54 @@ public sealed class FileStore
         var owner = (string?)map.GetValueOrDefault("owner");
         return new StoredFile(fileId, (string)map["filename"]!, (string)map["purpose"]!, (long)map["bytes"], (long)map["created_at"], (long)map["expires_at"],
             string.IsNullOrEmpty(owner) ? null : owner);
+    }
+
+    /// <summary>
+    /// An owner's files, newest first (or oldest first when <paramref name="ascending"/>): at most
+    /// <paramref name="limit"/> after the file <paramref name="after"/> (exclusive), only those with
+    /// <paramref name="purpose"/> when given, and whether more follow. Deleted and expired files are skipped and
+    /// dropped from the index.
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredFile> Files, bool HasMore)> ListAsync(string owner, string? purpose, string? after, int limit, bool ascending)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var key = _keys.OwnerFiles(owner);
+        var order = ascending ? Order.Ascending : Order.Descending;
+        long start = 0;
+        if (after is not null)
+        {
+            if (await _db.SortedSetRankAsync(key, after, order).ConfigureAwait(false) is not { } rank)
+            {
+                return ([], false);
+            }
+
+            start = rank + 1;
+        }
+
+        var files = new List<StoredFile>();
+        while (files.Count <= limit)
+        {
+            var ids = await _db.SortedSetRangeByRankAsync(key, start, start + Math.Min(limit, 999), order).ConfigureAwait(false);
+            if (ids.Length == 0)
+            {
+                break;
+            }
+
+            start += ids.Length;
+            foreach (var id in ids)
+            {
+                if (await GetAsync(id!).ConfigureAwait(false) is not { } file)
+                {
+                    await _db.SortedSetRemoveAsync(key, id).ConfigureAwait(false);
+                }
+                else if (purpose is null || file.Purpose == purpose)
+                {
+                    files.Add(file);
+                }
+            }
+        }
+
+        return files.Count > limit ? (files[..limit], true) : (files, false);
     }
 
     /// <summary>A file's bytes, or null when there is none.</summary>

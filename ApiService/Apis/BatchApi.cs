@@ -66,31 +66,7 @@ internal static class BatchApi
             }
 
             var (batches, hasMore) = await (await stores.BatchesAsync()).ListAsync(BatchStores.Tenant(context), after, size);
-            return BatchObjects.Json(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("object", "list");
-                w.WriteStartArray("data");
-                foreach (var batch in batches)
-                {
-                    BatchObjects.WriteBatch(w, batch);
-                }
-
-                w.WriteEndArray();
-                if (batches.Count > 0)
-                {
-                    w.WriteString("first_id", batches[0].Id);
-                    w.WriteString("last_id", batches[^1].Id);
-                }
-                else
-                {
-                    w.WriteNull("first_id");
-                    w.WriteNull("last_id");
-                }
-
-                w.WriteBoolean("has_more", hasMore);
-                w.WriteEndObject();
-            });
+            return BatchObjects.Json(w => BatchObjects.WriteList(w, batches, b => b.Id, BatchObjects.WriteBatch, hasMore));
         });
 
     private static Task<IResult> GetAsync(string id, HttpContext context, BatchStores stores) =>

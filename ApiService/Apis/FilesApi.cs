@@ -16,6 +16,7 @@ internal static class FilesApi
     public static RouteGroupBuilder MapFilesApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/files", UploadAsync).DisableAntiforgery();
+        v1.MapGet("/files", ListAsync);
         v1.MapGet("/files/{id}", GetAsync);
         v1.MapGet("/files/{id}/content", ContentAsync);
         v1.MapDelete("/files/{id}", DeleteAsync);
@@ -80,6 +81,29 @@ internal static class FilesApi
             return BatchObjects.Json(w => BatchObjects.WriteFile(w, file));
         });
 
+    /// <summary>
+    /// The caller's uploaded files, newest first unless <c>order=asc</c>, <c>limit</c> (1–10,000, default 10,000) at a
+    /// time after the file <c>after</c>, only those of <c>purpose</c> when given. Batch result files are found through
+    /// their batch (<c>output_file_id</c>, <c>error_file_id</c>), not listed here.
+    /// </summary>
+    private static Task<IResult> ListAsync(HttpContext context, BatchStores stores, string? purpose, string? after, string? limit, string? order) =>
+        BatchStores.Guard(async () =>
+        {
+            var size = 10_000;
+            if (limit is not null && !(int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) && size is >= 1 and <= 10_000))
+            {
+                throw new OpenAIErrorException(OpenAIError.BadRequest("'limit' must be an integer from 1 to 10000.", "limit"));
+            }
+
+            if (order is not (null or "asc" or "desc"))
+            {
+                throw new OpenAIErrorException(OpenAIError.BadRequest($"Invalid value for 'order': '{order}'. Supported values are: 'asc' and 'desc'.", "order"));
+            }
+
+            var (files, hasMore) = await (await stores.FilesAsync()).ListAsync(BatchStores.Tenant(context), string.IsNullOrEmpty(purpose) ? null : purpose, after, size, order == "asc");
+            return BatchObjects.Json(w => BatchObjects.WriteList(w, files, f => f.Id, BatchObjects.WriteFile, hasMore));
+        });
+
     private static Task<IResult> GetAsync(string id, HttpContext context, BatchStores stores) =>
         BatchStores.Guard(async () =>
             await FindAsync(id, context, stores) is { } found ? BatchObjects.Json(w => BatchObjects.WriteFile(w, found.File)) : NotFound(id));
@@ -142,17 +166,18 @@ internal static class FilesApi
             }
 
             var text = new StringBuilder();
-            await foreach (var result in (await stores.BatchesAsync()).ReadOutcomesAsync(batchId))
+            var unanswered = succeeded ? null : BatchObjects.StoppedEarly(batch);
+            await foreach (var (customId, result) in (await stores.BatchesAsync()).ReadInOrderAsync(batchId))
             {
-                if (result.Succeeded == succeeded)
+                if (result is not null ? result.Succeeded == succeeded : unanswered is not null)
                 {
-                    text.Append(result.Line).Append('\n');
+                    text.Append(result?.Line ?? BatchObjects.UnansweredLine(batchId, customId, unanswered!)).Append('\n');
                 }
             }
 
             var bytes = Encoding.UTF8.GetBytes(text.ToString());
             var name = succeeded ? "batch_output.jsonl" : "batch_errors.jsonl";
-            return (new StoredFile(id, $"{batchId}_{name}", "batch_output", bytes.Length, batch.CompletedAt ?? batch.CancelledAt ?? batch.CreatedAt, batch.ExpiresAt, batch.Owner), bytes);
+            return (new StoredFile(id, $"{batchId}_{name}", "batch_output", bytes.Length, batch.CompletedAt ?? batch.CancelledAt ?? batch.ExpiredAt ?? batch.CreatedAt, batch.RetainedUntil, batch.Owner), bytes);
         }
 
         return await (await stores.FilesAsync()).GetAsync(id) is { } file && BatchStores.Owns(context, file.Owner) ? (file, null) : null;

@@ -95,7 +95,8 @@ public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
         Assert.Equal(200, counts.Sum());
         Assert.Equal(200, results.Count);
         Assert.Equal(Requests(200).Select(r => r.Key), results.Select(l => l.Split('"')[3]));
-        Assert.Equal(new BatchStatus("batch_1", "completed", 200, 200, 0, status!.CreatedAt, status.ExpiresAt) { CompletedAt = _clock.GetUtcNow().ToUnixTimeSeconds() }, status);
+        var created = _clock.GetUtcNow().ToUnixTimeSeconds();
+        Assert.Equal(new BatchStatus("batch_1", "completed", 200, 200, 0, created, created + 86_400) { CompletedAt = created, RetainedUntil = created + 3_600 }, status);
         Assert.Equal((0, 0, 0), await store.CountsAsync());
     }
 
@@ -271,6 +272,85 @@ public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
         await store.CreateAsync("batch_2", Requests(2));
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.CreateAsync("batch_2", Requests(2)));
         Assert.Equal((2, 0, 0), await store.CountsAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ABatchStillUnansweredAtTheEndOfItsWindowExpiresAndItsWaitingItemsNeverRun(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(4));
+        var first = (await store.LeaseAsync())!;
+        await store.CompleteAsync(first, Line(first, "a"), succeeded: true);
+        var running = (await store.LeaseAsync())!;
+
+        _clock.Advance(BatchStore.CompletionWindow - TimeSpan.FromSeconds(1));
+        var justBefore = await store.GetAsync("batch_1");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var afterWindow = await store.LeaseAsync();
+        var expired = await store.GetAsync("batch_1");
+        // The item that was running when the window closed still reports its result.
+        var late = await store.CompleteAsync(running, Line(running, "a"), succeeded: false);
+        var final = await store.GetAsync("batch_1");
+        var order = new List<(string, bool?)>();
+        await foreach (var (customId, result) in store.ReadInOrderAsync("batch_1"))
+        {
+            order.Add((customId, result?.Succeeded));
+        }
+
+        Assert.Equal("in_progress", justBefore!.Status);
+        Assert.Null(afterWindow);
+        Assert.Equal("expired", expired!.Status);
+        Assert.Equal(_clock.GetUtcNow().ToUnixTimeSeconds(), expired.ExpiredAt);
+        Assert.Equal(expired.CreatedAt + 86_400, expired.ExpiresAt);
+        Assert.True(late);
+        Assert.Equal(("expired", 1, 1, 2), (final!.Status, final.Completed, final.Failed, final.Unanswered));
+        Assert.Equal([("req-000", true), ("req-001", false), ("req-002", null), ("req-003", null)], order);
+        Assert.Equal((0, 0, 0), await store.CountsAsync());
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task ABatchAnsweredWithinItsWindowCompletesEvenWhenReadAfterIt(RedisKind kind)
+    {
+        var store = Store(kind);
+        await store.CreateAsync("batch_1", Requests(2));
+        await DrainAsync(store, "a");
+
+        _clock.Advance(BatchStore.CompletionWindow + TimeSpan.FromHours(1));
+        var status = await store.GetAsync("batch_1");
+
+        Assert.Equal(("completed", null), (status!.Status, status.ExpiredAt));
+    }
+
+    [Theory]
+    [InlineData(RedisKind.Redis)]
+    [InlineData(RedisKind.Garnet)]
+    public async Task FilesAreListedPerOwnerInUploadOrderPageByPage(RedisKind kind)
+    {
+        var options = new BatchQueueOptions { KeyPrefix = $"test:{Guid.NewGuid():N}:", Retention = TimeSpan.FromHours(1) };
+        var files = new FileStore(servers.Database(kind), options, _clock);
+        foreach (var i in Enumerable.Range(1, 5))
+        {
+            await files.UploadAsync($"file-{i}", $"{i}.jsonl", i == 3 ? "other" : "batch", "{}"u8.ToArray(), "alice");
+        }
+
+        await files.UploadAsync("file-bob", "b.jsonl", "batch", "{}"u8.ToArray(), "bob");
+        await files.DeleteAsync("file-4");
+
+        var newest = await files.ListAsync("alice", purpose: null, after: null, limit: 2, ascending: false);
+        var rest = await files.ListAsync("alice", purpose: null, after: newest.Files[^1].Id, limit: 10, ascending: false);
+        var batchOnly = await files.ListAsync("alice", purpose: "batch", after: null, limit: 10, ascending: true);
+        var unknownCursor = await files.ListAsync("alice", purpose: null, after: "file-bob", limit: 10, ascending: true);
+
+        Assert.Equal(["file-5", "file-3"], newest.Files.Select(f => f.Id));
+        Assert.True(newest.HasMore);
+        Assert.Equal(["file-2", "file-1"], rest.Files.Select(f => f.Id));
+        Assert.False(rest.HasMore);
+        Assert.Equal(["file-1", "file-2", "file-5"], batchOnly.Files.Select(f => f.Id));
+        Assert.Empty(unknownCursor.Files);
     }
 
     [Theory]

@@ -107,11 +107,17 @@ public sealed class BatchApiTests(GatewayFixture fixture)
 
         var (tooMany, manyError) = await SendAsync(HttpMethod.Post, "v1/batches", Jsonl(4), gateway);
         var (tooBig, bigError) = await SendAsync(HttpMethod.Post, "v1/batches", Jsonl(2, new string('x', 2000)), gateway);
+        using var upload = new MultipartFormDataContent { { new StringContent("batch"), "purpose" }, { new StringContent(Jsonl(2, new string('x', 2000))), "file", "big.jsonl" } };
+        using var uploaded = await fixture.Http.PostAsync(new Uri(gateway.BaseAddress, "v1/files"), upload);
+        var uploadError = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement;
 
         Assert.Equal(HttpStatusCode.BadRequest, tooMany);
         Assert.Equal("The batch has more than 3 requests.", manyError.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig);
         Assert.Equal("The request body exceeds the limit of 2,048 bytes.", bigError.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, uploaded.StatusCode);
+        Assert.Equal("The request body exceeds the limit of 2,048 bytes.", uploadError.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("request_too_large", uploadError.GetProperty("error").GetProperty("code").GetString());
     }
 
     [Fact]

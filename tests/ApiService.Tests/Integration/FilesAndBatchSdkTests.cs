@@ -114,13 +114,78 @@ public sealed class FilesAndBatchSdkTests(GatewayFixture fixture)
         var page = await HttpGetAsync("v1/batches?limit=1");
         var next = await HttpGetAsync($"v1/batches?limit=1&after={page.GetProperty("last_id").GetString()}");
 
+        var errors = (await files.DownloadFileAsync(cancelled.GetProperty("error_file_id").GetString()!)).Value.ToString().TrimEnd('\n').Split('\n')
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
+        var again = (await files.DownloadFileAsync(cancelled.GetProperty("error_file_id").GetString()!)).Value.ToString();
+
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.True(cancelled.GetProperty("cancelled_at").GetInt64() >= cancelled.GetProperty("cancelling_at").GetInt64());
         Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("output_file_id").ValueKind);
+        // Every request that never ran is in the error file, in submission order, as OpenAI reports it.
+        Assert.Equal(["good-1", "bad", "good-2"], errors.Select(e => e.GetProperty("custom_id").GetString()));
+        Assert.All(errors, e => Assert.Equal(JsonValueKind.Null, e.GetProperty("response").ValueKind));
+        Assert.All(errors, e => Assert.Equal("batch_cancelled", e.GetProperty("error").GetProperty("code").GetString()));
+        Assert.All(errors, e => Assert.StartsWith("batch_req_", e.GetProperty("id").GetString(), StringComparison.Ordinal));
+        Assert.Equal(string.Join("", errors.Select(e => e.GetRawText() + "\n")), again);
         Assert.Equal("list", page.GetProperty("object").GetString());
         Assert.Equal(second.BatchId, page.GetProperty("data")[0].GetProperty("id").GetString());
         Assert.True(page.GetProperty("has_more").GetBoolean());
         Assert.Equal(first.BatchId, next.GetProperty("data")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task ABatchStillUnansweredAfterItsWindowIsExpiredWithBatchExpiredErrors()
+    {
+        // A batch created 25 hours ago in the gateway's store and never run (no worker): its window has passed.
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
+        var then = DateTimeOffset.UtcNow - TimeSpan.FromHours(25);
+        var store = new Aspire70B.Batches.BatchStore(redis.GetDatabase(), new Aspire70B.Batches.BatchQueueOptions(), new FixedClock(then));
+        var batchId = "batch_expiry_" + Guid.NewGuid().ToString("N");
+        await store.CreateAsync(batchId, [KeyValuePair.Create("first", "{}"), KeyValuePair.Create("second", "{}"), KeyValuePair.Create("third", "{}")], "local");
+
+        var expired = Json(await Batches().GetBatchAsync(batchId, null));
+        var errors = (await Files().DownloadFileAsync(expired.GetProperty("error_file_id").GetString()!)).Value.ToString().TrimEnd('\n').Split('\n')
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
+
+        Assert.Equal("expired", expired.GetProperty("status").GetString());
+        Assert.Equal(then.ToUnixTimeSeconds() + 86_400, expired.GetProperty("expires_at").GetInt64());
+        Assert.InRange(expired.GetProperty("expired_at").GetInt64(), then.ToUnixTimeSeconds() + 86_400, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal((3, 0, 0), (expired.GetProperty("request_counts").GetProperty("total").GetInt32(), expired.GetProperty("request_counts").GetProperty("completed").GetInt32(), expired.GetProperty("request_counts").GetProperty("failed").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, expired.GetProperty("output_file_id").ValueKind);
+        Assert.Equal(["first", "second", "third"], errors.Select(e => e.GetProperty("custom_id").GetString()));
+        Assert.All(errors, e => Assert.Equal("batch_expired", e.GetProperty("error").GetProperty("code").GetString()));
+        Assert.All(errors, e => Assert.Equal("This request could not be executed before the completion window expired.", e.GetProperty("error").GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task UploadedFilesAreListedNewestFirstWithOpenAIsPaging()
+    {
+        var files = Files();
+        OpenAIFile older = await files.UploadFileAsync(BinaryData.FromString(Input), "older.jsonl", FileUploadPurpose.Batch);
+        OpenAIFile newer = await files.UploadFileAsync(BinaryData.FromString(Input), "newer.jsonl", FileUploadPurpose.Batch);
+
+        OpenAIFileCollection listed = await files.GetFilesAsync(FilePurpose.Batch);
+        var page = await HttpGetAsync("v1/files?limit=1");
+        var next = await HttpGetAsync($"v1/files?limit=1&after={page.GetProperty("last_id").GetString()}");
+        var oldestFirst = await HttpGetAsync("v1/files?order=asc&limit=10000");
+        await files.DeleteFileAsync(newer.Id);
+        var afterDelete = await HttpGetAsync("v1/files?limit=1");
+        using var badLimit = await fixture.Http.GetAsync(new Uri(fixture.Gateway.BaseAddress, "v1/files?limit=0"));
+        using var badOrder = await fixture.Http.GetAsync(new Uri(fixture.Gateway.BaseAddress, "v1/files?order=sideways"));
+
+        Assert.True(listed.Select(f => f.Id).ToList().IndexOf(newer.Id) < listed.Select(f => f.Id).ToList().IndexOf(older.Id));
+        Assert.Contains(listed, f => f.Id == older.Id && f.Filename == "older.jsonl" && f.Purpose == FilePurpose.Batch);
+        Assert.Equal(newer.Id, page.GetProperty("data")[0].GetProperty("id").GetString());
+        Assert.Equal(newer.Id, page.GetProperty("first_id").GetString());
+        Assert.True(page.GetProperty("has_more").GetBoolean());
+        Assert.Equal(older.Id, next.GetProperty("data")[0].GetProperty("id").GetString());
+        Assert.Equal([older.Id, newer.Id], oldestFirst.GetProperty("data").EnumerateArray().Select(f => f.GetProperty("id").GetString()).TakeLast(2));
+        Assert.False(oldestFirst.GetProperty("has_more").GetBoolean());
+        Assert.Equal(older.Id, afterDelete.GetProperty("data")[0].GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+        Assert.Equal("limit", JsonDocument.Parse(await badLimit.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badOrder.StatusCode);
+        Assert.Equal("Invalid value for 'order': 'sideways'. Supported values are: 'asc' and 'desc'.", JsonDocument.Parse(await badOrder.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]
@@ -158,6 +223,11 @@ public sealed class FilesAndBatchSdkTests(GatewayFixture fixture)
 
         Assert.Equal(404, refused.Status);
         Assert.Equal("No such File object: file-nope", Error(refused).GetProperty("message").GetString());
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static JsonElement Error(ClientResultException e) =>
