@@ -50,7 +50,9 @@ public sealed partial class BatchWorkerService(
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            // Generous: a gateway that has just started (JIT, a loaded machine) may take seconds to answer its first call,
+            // and running uncapped against a smaller sequence limit would only queue on the model server.
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
             using var response = await gateway.SendAsync(HttpMethod.Get, "v1/deployment", null, timeout.Token);
             response.EnsureSuccessStatusCode();
             using var deployment = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
