@@ -42,14 +42,14 @@ public sealed class BatchCrashTests
         };
 
         var first = await ServiceProcess.StartUntilOutputAsync("Worker", [], environment, "Batch worker running");
-        await WaitForAsync(gateway, id, s => s.GetProperty("request_counts").GetProperty("completed").GetInt32() >= 40, TimeSpan.FromSeconds(60));
+        await WaitForAsync(gateway, id, s => s.GetProperty("request_counts").GetProperty("completed").GetInt32() >= 40, TimeSpan.FromSeconds(180));
         await first.KillAsync();
         var atKill = await StatusAsync(gateway, id);
         Assert.True(atKill.GetProperty("request_counts").GetProperty("completed").GetInt32() < 200, "the batch finished before the kill");
         await first.DisposeAsync();
 
         await using var second = await ServiceProcess.StartUntilOutputAsync("Worker", [], environment, "Batch worker running");
-        var done = await WaitForAsync(gateway, id, s => s.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(90));
+        var done = await WaitForAsync(gateway, id, s => s.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(240));
         var output = await Http.GetStringAsync(new Uri(gateway.BaseAddress, $"v1/batches/{id}/output"));
         var results = output.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
@@ -115,7 +115,7 @@ public sealed class BatchItemFailureTests
         }, "Batch worker running");
 
         JsonElement status;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         do
         {
             await Task.Delay(100);

@@ -54,7 +54,7 @@ public sealed class BatchStoreRestartTests : IDisposable
             ["Batches__LeaseDuration"] = "00:00:03",
         }, "Batch worker running");
 
-        await WaitForAsync(gateway, id, s => s.GetProperty("request_counts").GetProperty("completed").GetInt32() >= 20, TimeSpan.FromSeconds(90));
+        await WaitForAsync(gateway, id, s => s.GetProperty("request_counts").GetProperty("completed").GetInt32() >= 20, TimeSpan.FromSeconds(240));
         // Everything read back before the kill was acknowledged by the store.
         var acknowledged = (await Http.GetStringAsync(new Uri(gateway.BaseAddress, $"v1/batches/{id}/output"))).TrimEnd('\n').Split('\n');
         await store.KillAsync();
@@ -65,7 +65,7 @@ public sealed class BatchStoreRestartTests : IDisposable
 
         await store.StartAsync();
         var afterRestart = await OutputOnceTheStoreAnswersAsync(gateway, id);
-        var done = await WaitForAsync(gateway, id, s => s.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(120));
+        var done = await WaitForAsync(gateway, id, s => s.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(300));
         var output = (await Http.GetStringAsync(new Uri(gateway.BaseAddress, $"v1/batches/{id}/output"))).TrimEnd('\n').Split('\n');
 
         Assert.True(acknowledged.Length is >= 20 and < Items, $"{acknowledged.Length} results before the kill");
@@ -81,7 +81,7 @@ public sealed class BatchStoreRestartTests : IDisposable
 
     private static async Task<string[]> OutputOnceTheStoreAnswersAsync(ServiceProcess gateway, string id)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         while (true)
         {
             using var response = await Http.GetAsync(new Uri(gateway.BaseAddress, $"v1/batches/{id}/output"));
