@@ -18,5 +18,11 @@ internal sealed record GenerationRequest(IReadOnlyList<PromptInput> Prompts, Sam
     /// <summary>The request's own <c>max_tokens</c> (or <c>max_completion_tokens</c>), null when it left it unset.</summary>
     public long? MaxTokensParam { get; init; }
 
+    /// <summary>What structured outputs constrain the text to, if anything.</summary>
+    public Structured.OutputConstraint? Constraint { get; init; }
+
+    /// <summary>Whether a prompt that offers functions gets a call on the user's turn (Llama 3.1 JSON tool calls).</summary>
+    public bool AutoToolCalls { get; init; } = true;
+
     public int PromptTokens => Prompts.Sum(p => p.Tokens.Count);
 }

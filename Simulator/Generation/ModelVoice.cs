@@ -24,13 +24,24 @@ internal sealed class ModelVoice(SimulatedDeployment deployment, IOptions<Simula
             for (var i = 0; i < n; i++)
             {
                 var random = new SplitMix64(SeedFor(request.Sampling, prompt, i));
-                var text = request.ScriptedText ?? NaturalText(prompt, random);
+                var text = request.ScriptedText ?? ConstrainedText(request, prompt, random) ?? NaturalText(prompt, random);
                 var source = new TokenSource(text, deployment.Tokenizer, random);
                 sequences[p * n + i] = new Sequence(p * n + i, p, source, request.Sampling, deployment.Tokenizer);
             }
         }
 
         return sequences;
+    }
+
+    private static string? ConstrainedText(GenerationRequest request, PromptInput prompt, SplitMix64 random)
+    {
+        if (request.Constraint is { } constraint)
+        {
+            return constraint.Write(random, ToolPrompt.Read(prompt.Text));
+        }
+
+        var tools = ToolPrompt.Read(prompt.Text);
+        return ToolTurn.Write(tools, random, request.AutoToolCalls);
     }
 
     private string NaturalText(PromptInput prompt, SplitMix64 random)

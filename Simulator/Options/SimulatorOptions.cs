@@ -32,6 +32,12 @@ public sealed class SimulatorOptions
     /// <summary>Server-wide seed mixed into every deterministic choice of words.</summary>
     public long Seed { get; set; }
 
+    /// <summary>
+    /// Whether the model calls a function when the prompt offers some and the user has just spoken (tool_choice
+    /// "auto"), as Llama 3.1 mostly does; off, it answers in prose. A request can turn it off with <c>X-Sim-Tool-Calls: off</c>.
+    /// </summary>
+    public bool AutoToolCalls { get; set; } = true;
+
     /// <summary>Lets a request script the completion text with the <c>X-Sim-Completion</c> header. Tests only.</summary>
     public bool EnableTestScripting { get; set; }
 

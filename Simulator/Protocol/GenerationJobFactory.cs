@@ -21,6 +21,9 @@ internal sealed class GenerationJobFactory(
     public const string CompletionHeader = "X-Sim-Completion";
     public const string RequestIdHeader = "X-Request-Id";
 
+    /// <summary>A test hook: <c>off</c> turns the model's automatic tool calls down for this request (needs test scripting).</summary>
+    public const string ToolCallsHeader = "X-Sim-Tool-Calls";
+
     private static readonly CompletionShape CompletionShape = new();
     private static readonly ChatShape ChatShape = new();
 
@@ -69,6 +72,16 @@ internal sealed class GenerationJobFactory(
 
         // Every prompt of a batch shares the sampling settings; max_tokens is capped by the longest prompt.
         var sampling = parameters.ToSampling(prompts.Max(p => p.Tokens.Count), deployment.MaxModelLen);
+        try
+        {
+            // The engine compiles the grammar before it schedules the request; a bad schema is the client's error.
+            parameters.Constraint?.Validate();
+        }
+        catch (Structured.SchemaException e)
+        {
+            throw new VllmErrorException(VllmError.BadRequest("Grammar error: " + e.Message));
+        }
+
         var faults = options.Value.EnableFaultInjection ? FaultPlan.FromHeaders(headers) : FaultPlan.None;
         var request = new GenerationRequest(prompts, sampling)
         {
@@ -76,6 +89,9 @@ internal sealed class GenerationJobFactory(
             CacheSalt = parameters.CacheSalt,
             ExtraDelayMilliseconds = faults.DelayMilliseconds,
             MaxTokensParam = parameters.MaxTokens,
+            Constraint = parameters.Constraint,
+            AutoToolCalls = options.Value.AutoToolCalls
+                && !(options.Value.EnableTestScripting && headers.TryGetValue(ToolCallsHeader, out var toolCalls) && string.Equals(toolCalls.ToString(), "off", StringComparison.OrdinalIgnoreCase)),
         };
         var requestId = headers.TryGetValue(RequestIdHeader, out var id) && id.ToString() is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
         var context = new ResponseContext(idPrefix + requestId, time.GetUtcNow().ToUnixTimeSeconds(), deployment.ServedModelName);

@@ -64,6 +64,9 @@ internal sealed record GenerationParameters
 
     public string? CacheSalt { get; init; }
 
+    /// <summary>The structured-output constraint (<c>structured_outputs</c> or <c>response_format</c>), if any.</summary>
+    public Structured.OutputConstraint? Constraint { get; init; }
+
     public static GenerationParameters Read(JsonFields body, bool chat)
     {
         var stream = body.Bool("stream") ?? false;
@@ -106,6 +109,7 @@ internal sealed record GenerationParameters
             SkipSpecialTokens = body.Bool("skip_special_tokens") ?? true,
             AddSpecialTokens = body.Bool("add_special_tokens"),
             CacheSalt = body.String("cache_salt"),
+            Constraint = Structured.StructuredOutputsReader.Read(body),
         };
     }
 
