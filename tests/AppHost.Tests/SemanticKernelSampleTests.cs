@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace Aspire70B.AppHost.Tests;
 
 /// <summary>samples/SemanticKernelSample (the README's Semantic Kernel section) against the system the AppHost runs.</summary>
 [Collection(SharedSystem.Name)]
-public sealed partial class SemanticKernelSampleTests(RunningSystem system)
+public sealed partial class SemanticKernelSampleTests(RunningSystem system, ITestOutputHelper log)
 {
     [Fact]
     public async Task TheSamplePrintsEachFunctionCallWithItsArgumentsAndAnAnswerWithTheResult()
@@ -12,6 +13,7 @@ public sealed partial class SemanticKernelSampleTests(RunningSystem system)
         var (exit, output, error) = await SampleProcess.RunAsync(
             "SemanticKernelSample", [], new Dictionary<string, string> { ["services__apiservice__http__0"] = system.ApiServiceUrl.ToString() });
 
+        log.WriteLine(output);
         Assert.True(exit == 0, output + error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("user: What is the weather in Paris right now?", lines[0]);
