@@ -33,8 +33,10 @@ internal sealed record CompletionRequest
     /// <summary>The chat template's end-of-turn tokens.</summary>
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];
 
-    /// <summary>Passed through when the client asked for JSON output (vLLM's guided decoding).</summary>
-    public string? ResponseFormatJson { get; init; }
+    /// <summary>
+    /// vLLM 0.11's <c>structured_outputs</c> object (raw JSON), when tool_choice or response_format constrain the output.
+    /// </summary>
+    public string? StructuredOutputsJson { get; init; }
 
     /// <summary>Client headers passed on (see <see cref="BackendOptions.ForwardHeaders"/>).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ForwardedHeaders { get; init; } = [];

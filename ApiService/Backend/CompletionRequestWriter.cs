@@ -53,10 +53,10 @@ internal static class CompletionRequestWriter
                 w.WriteEndArray();
             }
 
-            if (request.ResponseFormatJson is { } format)
+            if (request.StructuredOutputsJson is { } structured)
             {
-                w.WritePropertyName("response_format");
-                w.WriteRawValue(format);
+                w.WritePropertyName("structured_outputs");
+                w.WriteRawValue(structured);
             }
 
             if (request.CacheSalt is { } salt)

@@ -57,8 +57,8 @@ internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheO
             .Add("seed", parameters.Seed)
             .Add("stop", parameters.Stop)
             .Add("tools", parameters.ToolsJson)
-            .Add("tool_calls_allowed", parameters.ToolCallsAllowed ? "yes" : "no")
-            .Add("response_format", parameters.ResponseFormatJson)
+            .Add("tool_choice", parameters.ToolChoice.Key)
+            .Add("structured_outputs", parameters.StructuredOutputsJson)
             .Add("forwarded_headers", [.. forwardedHeaders.Select(h => h.Key.ToUpperInvariant() + ": " + h.Value)]);
         return new CacheDecision(key.Finish(), Read: control?.NoCache != true, Write: control?.NoStore != true);
     }

@@ -77,7 +77,7 @@ internal sealed partial class ChatCompletionHandler(
                 telemetry.SingleFlightJoins.Add(1);
             }
 
-            var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolCallsAllowed);
+            var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
             await foreach (var chunk in source.WithCancellation(aborted))
             {
                 if (!sink.Started)
@@ -136,6 +136,12 @@ internal sealed partial class ChatCompletionHandler(
         try
         {
             var templateRequest = ChatTemplateRequest.FromJson(root);
+            if (parameters.ToolChoice.Mode == ToolChoiceMode.None)
+            {
+                // As vLLM's --exclude-tools-when-tool-choice-none: a model that is not to call tools is not shown them.
+                templateRequest = templateRequest.WithoutTools();
+            }
+
             toolNames = templateRequest.ToolNames;
             prompt = deployment.Template.Render(templateRequest, deployment.SpecialTokens);
         }
@@ -185,7 +191,7 @@ internal sealed partial class ChatCompletionHandler(
             Seed = parameters.Seed,
             Stop = parameters.Stop,
             StopTokenIds = deployment.Template.StopTokenIds,
-            ResponseFormatJson = parameters.ResponseFormatJson,
+            StructuredOutputsJson = parameters.StructuredOutputsJson,
             CacheSalt = tenant,
             ForwardedHeaders = forwarded,
         };
@@ -241,7 +247,7 @@ internal sealed partial class ChatCompletionHandler(
 
     private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, CancellationToken cancellationToken)
     {
-        var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolCallsAllowed);
+        var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
         await sink.StartAsync(cancellationToken);
         foreach (var choice in hit.Choices)
         {

@@ -1,21 +1,35 @@
+using System.Text;
 using Aspire70B.ApiService.Backend;
 using Aspire70B.Serving.Templates;
 
 namespace Aspire70B.ApiService.Chat;
 
 /// <summary>
-/// Turns the model server's completion chunks into chat events: text streams through at once unless it could be
-/// the start of a tool call, which the template's parser holds only until it can decide. One parser per choice.
+/// Turns the model server's completion chunks into chat events. Unconstrained (tool_choice auto or none), text streams
+/// through at once unless it could be the start of a tool call, which the template's parser holds only until it can
+/// decide. Constrained to tool calls (required, or a named function), the output is JSON the gateway must read whole:
+/// it is held to the end and becomes the calls (or, cut short, the content). One parser per choice.
 /// </summary>
-internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollection<string> offeredTools, bool toolCallsAllowed)
+internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollection<string> offeredTools, ToolChoice toolChoice)
 {
     private readonly Dictionary<int, ModelOutputParser> _parsers = [];
+    private readonly Dictionary<int, StringBuilder> _constrained = [];
 
     public IEnumerable<ChatEvent> Map(CompletionChunk chunk)
     {
         if (chunk.Usage is { } usage)
         {
             yield return new UsageEvent(usage, FromCache: false);
+            yield break;
+        }
+
+        if (toolChoice.Constrains)
+        {
+            foreach (var chatEvent in MapConstrained(chunk))
+            {
+                yield return chatEvent;
+            }
+
             yield break;
         }
 
@@ -49,11 +63,41 @@ internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollecti
         }
     }
 
+    private IEnumerable<ChatEvent> MapConstrained(CompletionChunk chunk)
+    {
+        if (!_constrained.TryGetValue(chunk.Index, out var text))
+        {
+            text = new StringBuilder();
+            _constrained[chunk.Index] = text;
+        }
+
+        text.Append(chunk.Text);
+        if (chunk.FinishReason is not { } reason)
+        {
+            yield break;
+        }
+
+        var whole = text.ToString();
+        if (reason == "stop" && ConstrainedToolCalls.Read(whole, toolChoice) is { } calls)
+        {
+            yield return new ToolCallsEvent(chunk.Index, calls);
+            yield return new FinishEvent(chunk.Index, "tool_calls");
+            yield break;
+        }
+
+        if (whole.Length > 0)
+        {
+            yield return new ContentDelta(chunk.Index, whole);
+        }
+
+        yield return new FinishEvent(chunk.Index, reason);
+    }
+
     private ModelOutputParser ParserFor(int index)
     {
         if (!_parsers.TryGetValue(index, out var parser))
         {
-            parser = template.CreateOutputParser(toolCallsAllowed ? offeredTools : []);
+            parser = template.CreateOutputParser(toolChoice.Mode == ToolChoiceMode.None ? [] : offeredTools);
             _parsers[index] = parser;
         }
 

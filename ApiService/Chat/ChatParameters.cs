@@ -33,12 +33,15 @@ internal sealed record ChatParameters
 
     public IReadOnlyList<string> Stop { get; init; } = [];
 
-    /// <summary><c>response_format</c> as raw JSON, for the backend and the cache key.</summary>
-    public string? ResponseFormatJson { get; init; }
+    /// <summary>
+    /// The <c>structured_outputs</c> object for the model server (from <c>tool_choice</c> or <c>response_format</c>), as
+    /// raw JSON, also part of the cache key; null when the output is unconstrained.
+    /// </summary>
+    public string? StructuredOutputsJson { get; init; }
 
     /// <summary><c>tools</c> as raw JSON, for the cache key.</summary>
     public string? ToolsJson { get; init; }
 
-    /// <summary>False when <c>tool_choice</c> is "none": output is never read as a tool call.</summary>
-    public bool ToolCallsAllowed { get; init; } = true;
+    /// <summary>The request's <c>tool_choice</c> (auto when unset).</summary>
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
 }

@@ -88,6 +88,9 @@ internal static class ChatParametersReader
             throw Bad($"repetition_penalty must be greater than zero, got {Format(repetition.Value)}.", "repetition_penalty");
         }
 
+        JsonElement? tools = root.TryGetProperty("tools", out var t) && t.ValueKind == JsonValueKind.Array && t.GetArrayLength() > 0 ? t : null;
+        var toolChoice = ToolChoiceOf(root, tools);
+        var responseFormat = ResponseFormat(root);
         return new ChatParameters
         {
             Model = String(root, "model"),
@@ -104,34 +107,51 @@ internal static class ChatParametersReader
             RepetitionPenalty = repetition,
             Seed = Long(root, "seed"),
             Stop = Stop(root),
-            ResponseFormatJson = ResponseFormat(root),
-            ToolsJson = root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array ? tools.GetRawText() : null,
-            ToolCallsAllowed = ToolChoice(root),
+            StructuredOutputsJson = StructuredOutputsBuilder.Build(tools, toolChoice, responseFormat),
+            ToolsJson = tools?.GetRawText(),
+            ToolChoice = toolChoice,
         };
     }
 
-    private static bool ToolChoice(JsonElement root)
+    // vLLM 0.11's ChatCompletionRequest.check_tool_usage, in OpenAI's error shape with param tool_choice.
+    private static ToolChoice ToolChoiceOf(JsonElement root, JsonElement? tools)
     {
         if (!root.TryGetProperty("tool_choice", out var choice) || choice.ValueKind == JsonValueKind.Null)
         {
-            return true;
+            return Chat.ToolChoice.Auto;
         }
 
-        if (choice.ValueKind == JsonValueKind.String)
+        var parsed = choice.ValueKind switch
         {
-            switch (choice.GetString())
+            JsonValueKind.String => choice.GetString() switch
             {
-                case "auto":
-                    return true;
-                case "none":
-                    return false;
-            }
+                "auto" => Chat.ToolChoice.Auto,
+                "none" => Chat.ToolChoice.None,
+                "required" => new ToolChoice(ToolChoiceMode.Required),
+                _ => null,
+            },
+            JsonValueKind.Object when (!choice.TryGetProperty("type", out var type) || type.ValueKind == JsonValueKind.String && type.GetString() == "function")
+                && choice.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object
+                && function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String => new ToolChoice(ToolChoiceMode.Function, name.GetString()),
+            _ => null,
+        } ?? throw Bad("tool_choice must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}.", "tool_choice");
+
+        if (parsed.Constrains && tools is null)
+        {
+            throw Bad("When using `tool_choice`, `tools` must be set.", "tool_choice");
         }
 
-        throw Bad("Only tool_choice 'auto' and 'none' are supported: Llama 3.1 decides itself whether to call a tool.", "tool_choice");
+        if (parsed.Mode == ToolChoiceMode.Function && !tools!.Value.EnumerateArray().Any(t =>
+                t.ValueKind == JsonValueKind.Object && t.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object
+                && f.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() == parsed.FunctionName))
+        {
+            throw Bad($"The tool specified in `tool_choice` ({parsed.FunctionName}) does not match any of the specified `tools`.", "tool_choice");
+        }
+
+        return parsed;
     }
 
-    private static string? ResponseFormat(JsonElement root)
+    private static JsonElement? ResponseFormat(JsonElement root)
     {
         if (!root.TryGetProperty("response_format", out var format) || format.ValueKind == JsonValueKind.Null)
         {
@@ -139,12 +159,28 @@ internal static class ChatParametersReader
         }
 
         var type = format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        return type switch
+        switch (type)
         {
-            "text" => null,
-            "json_object" or "json_schema" => format.GetRawText(),
-            _ => throw Bad("response_format.type must be 'text', 'json_object' or 'json_schema'.", "response_format"),
-        };
+            case "text":
+                return null;
+            case "json_object":
+                return format;
+            case "json_schema":
+                if (!format.TryGetProperty("json_schema", out var jsonSchema) || jsonSchema.ValueKind != JsonValueKind.Object
+                    || !jsonSchema.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                {
+                    throw Bad("response_format.json_schema must be an object with a string 'name'.", "response_format");
+                }
+
+                if (!jsonSchema.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+                {
+                    throw Bad("response_format.json_schema.schema must be a JSON schema object.", "response_format");
+                }
+
+                return format;
+            default:
+                throw Bad("response_format.type must be 'text', 'json_object' or 'json_schema'.", "response_format");
+        }
     }
 
     private static List<string> Stop(JsonElement root)

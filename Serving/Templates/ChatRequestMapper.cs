@@ -255,7 +255,7 @@ internal static class ChatRequestMapper
     }
 
     // The tools the template actually lists: custom_tools or tools from chat_template_kwargs win over the request's tools.
-    private static string[] OfferedToolNames(PyList? tools, PyDict kwargs)
+    internal static string[] OfferedToolNames(PyList? tools, PyDict kwargs)
     {
         var effective = kwargs.TryGetValue("custom_tools", out var custom) ? custom
             : kwargs.TryGetValue("tools", out var kwargTools) ? kwargTools

@@ -40,6 +40,10 @@ public sealed class ChatTemplateRequest
 
     internal PyDict TemplateKwargs { get; }
 
+    /// <summary>The same request without its <c>tools</c> (template kwargs that name tools stay).</summary>
+    public ChatTemplateRequest WithoutTools() =>
+        new(Messages, null, TemplateKwargs, AddGenerationPrompt, ContinueFinalMessage, ChatRequestMapper.OfferedToolNames(null, TemplateKwargs));
+
     /// <summary>Reads an OpenAI chat request from JSON text.</summary>
     /// <exception cref="InvalidChatRequestException">The text is not JSON, or not a chat request this gateway accepts.</exception>
     public static ChatTemplateRequest Parse(string json)

@@ -89,5 +89,5 @@ public sealed class ModelOutputParser
         }
     }
 
-    private static string NewCallId() => "call_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
+    internal static string NewCallId() => "call_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
 }

@@ -29,6 +29,7 @@ public static class SystemProcesses
             ["Backend__ForwardHeaders__2"] = "X-Sim-Drop-After-Tokens",
             ["Backend__ForwardHeaders__3"] = "X-Sim-Delay-Ms",
             ["Backend__ForwardHeaders__4"] = "X-Sim-Fail-After-Tokens",
+            ["Backend__ForwardHeaders__5"] = "X-Sim-Tool-Calls",
             ["PromptCache__OperationTimeout"] = "00:00:00.200",
         };
         if (cache is not null)

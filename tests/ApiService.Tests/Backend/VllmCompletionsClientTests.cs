@@ -322,16 +322,17 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ResponseFormatAndSamplingArePassedThrough()
+    public async Task StructuredOutputsAndSamplingArePassedThrough()
     {
         _upstream.ThenEvents(ScriptedUpstream.Chunk("{}", "stop"), ScriptedUpstream.Usage(1, 1), "[DONE]");
-        var request = Request with { ResponseFormatJson = """{"type":"json_object"}""", Seed = 7, TopP = 0.5, N = 2, CacheSalt = "tenant-a" };
+        var request = Request with { StructuredOutputsJson = """{"json_object":true}""", Seed = 7, TopP = 0.5, N = 2, CacheSalt = "tenant-a" };
 
         await using var stream = await Client().OpenAsync(request, CancellationToken.None);
         await ReadAll(stream);
 
         using var body = JsonDocument.Parse(_upstream.Requests[0].Body);
-        Assert.Equal("json_object", body.RootElement.GetProperty("response_format").GetProperty("type").GetString());
+        Assert.Equal("""{"json_object":true}""", body.RootElement.GetProperty("structured_outputs").GetRawText());
+        Assert.False(body.RootElement.TryGetProperty("response_format", out _));
         Assert.Equal(7, body.RootElement.GetProperty("seed").GetInt64());
         Assert.Equal(0.5, body.RootElement.GetProperty("top_p").GetDouble());
         Assert.Equal(2, body.RootElement.GetProperty("n").GetInt32());

@@ -38,7 +38,8 @@ public sealed class ErrorTests(GatewayFixture fixture)
     [InlineData(",\"presence_penalty\":3", "presence_penalty must be in [-2, 2], got 3.", "presence_penalty")]
     [InlineData(",\"stream_options\":{\"include_usage\":true}", "Stream options can only be defined when `stream=True`.", "stream_options")]
     [InlineData(",\"temperature\":\"hot\"", "'temperature' must be a number.", "temperature")]
-    [InlineData(",\"tool_choice\":\"required\"", "Only tool_choice 'auto' and 'none' are supported: Llama 3.1 decides itself whether to call a tool.", "tool_choice")]
+    [InlineData(",\"tool_choice\":\"required\"", "When using `tool_choice`, `tools` must be set.", "tool_choice")]
+    [InlineData(",\"tool_choice\":\"always\"", "tool_choice must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}.", "tool_choice")]
     public async Task BadParametersAre400WithVllmsWording(string extra, string message, string param)
     {
         var (status, error, response) = await PostAsync(fixture.Gateway, Chat(extra));

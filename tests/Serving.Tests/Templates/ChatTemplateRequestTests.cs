@@ -37,6 +37,20 @@ public sealed class ChatTemplateRequestTests
     }
 
     [Fact]
+    public void WithoutToolsRendersAsTheSameRequestNeverOfferedThem()
+    {
+        var template = ChatTemplates.Get(ChatTemplates.Llama31Instruct);
+        var offered = ChatTemplateRequest.Parse("""{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""");
+        var plain = ChatTemplateRequest.Parse("""{"messages": [{"role": "user", "content": "hi"}]}""");
+
+        var without = offered.WithoutTools();
+
+        Assert.Equal(template.Render(plain), template.Render(without));
+        Assert.Empty(without.ToolNames);
+        Assert.Equal(["f"], offered.ToolNames);
+    }
+
+    [Fact]
     public void ToolNamesAreTheOfferedFunctionsInOrder()
     {
         var request = ChatTemplateRequest.Parse("""
