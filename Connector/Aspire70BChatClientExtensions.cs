@@ -61,24 +61,8 @@ public static class Aspire70BChatClientExtensions
         IHostApplicationBuilder builder, string connectionName, Action<Aspire70B.Connector.Aspire70BChatClientSettings>? configureSettings, string? serviceKey)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var settings = new Aspire70B.Connector.Aspire70BChatClientSettings();
-        var section = builder.Configuration.GetSection(ConfigurationSectionName);
-        section.Bind(settings);
-        if (serviceKey is not null)
-        {
-            section.GetSection(serviceKey).Bind(settings);
-        }
-
-        Aspire70B.Connector.Aspire70BEndpointDiscovery.Apply(builder.Configuration, connectionName, settings);
-        configureSettings?.Invoke(settings);
-
-        var httpClientName = serviceKey is null ? HttpClientName : $"{HttpClientName}.{serviceKey}";
-        builder.Services.AddHttpClient(httpClientName)
-            // The settings' NetworkTimeout governs; HttpClient's own 100 s would cut a long answer first.
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(Aspire70B.Connector.Aspire70BHttp.CreateHandler)
-            // A chat outlives the standard 10 s attempt timeout (dotnet/extensions#6258): the defaults' resilience goes.
-            .ConfigureAdditionalHttpMessageHandlers(static (handlers, _) => RemoveResilienceHandlers(handlers));
+        var settings = Aspire70B.Connector.Aspire70BSettingsBinder.Bind(builder.Configuration, connectionName, serviceKey, configureSettings);
+        var httpClientName = Aspire70B.Connector.Aspire70BHttp.AddHttpClient(builder.Services, serviceKey);
 
         IChatClient Create(IServiceProvider services) => Aspire70B.Connector.Aspire70BChatClientFactory.Create(
             settings, services.GetRequiredService<IHttpClientFactory>().CreateClient(httpClientName), services.GetService<ILoggerFactory>());
@@ -91,16 +75,5 @@ public static class Aspire70BChatClientExtensions
 
         builder.Services.AddKeyedSingleton(serviceKey, settings);
         return builder.Services.AddKeyedChatClient(serviceKey, Create);
-    }
-
-    private static void RemoveResilienceHandlers(IList<DelegatingHandler> handlers)
-    {
-        for (var i = handlers.Count - 1; i >= 0; i--)
-        {
-            if (handlers[i] is Microsoft.Extensions.Http.Resilience.ResilienceHandler)
-            {
-                handlers.RemoveAt(i);
-            }
-        }
     }
 }

@@ -48,10 +48,17 @@ public sealed class SampleTests(RunningSystem system)
         Assert.Equal(3, lines.Count(l => global::System.Text.RegularExpressions.Regex.IsMatch(l, @"^  \[(stop|length); \d+ prompt \+ \d+ completion tokens\]$")));
     }
 
-    private static async Task<(int Exit, string Output, string Error)> RunSampleAsync(IEnumerable<string> args, IDictionary<string, string> environment)
+    private static Task<(int Exit, string Output, string Error)> RunSampleAsync(IEnumerable<string> args, IDictionary<string, string> environment) =>
+        SampleProcess.RunAsync("ChatSample", args, environment);
+}
+
+/// <summary>Runs a built sample from samples/ as its own process, without the gateway variables of this one.</summary>
+internal static class SampleProcess
+{
+    public static async Task<(int Exit, string Output, string Error)> RunAsync(string sample, IEnumerable<string> args, IDictionary<string, string> environment)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var dll = Path.Combine(RedisServer.RepositoryRoot(), "samples", "ChatSample", "bin", configuration, "net10.0", "Aspire70B.ChatSample.dll");
+        var dll = Path.Combine(RedisServer.RepositoryRoot(), "samples", sample, "bin", configuration, "net10.0", $"Aspire70B.{sample}.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
