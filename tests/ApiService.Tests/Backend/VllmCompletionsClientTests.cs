@@ -385,7 +385,9 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         }
 
         var logger = new ListLogger<VllmCompletionsClient>();
-        var options = new BackendOptions { TotalTimeout = TimeSpan.FromSeconds(1), ColdStartRetryDelay = TimeSpan.FromMilliseconds(50) };
+        // Attempts at about 0, 4 and 8 s; after the third the next wait would pass the 12 s deadline. Each attempt has at
+        // least 4 s left, so a loaded machine's slow loopback call still ends as a cold start, not a timeout.
+        var options = new BackendOptions { TotalTimeout = TimeSpan.FromSeconds(12), ColdStartRetryDelay = TimeSpan.FromSeconds(4) };
 
         var error = await Assert.ThrowsAsync<BackendException>(() => Client(options, logger: logger).OpenAsync(Request, CancellationToken.None));
 
