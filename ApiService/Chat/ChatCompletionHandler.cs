@@ -46,9 +46,14 @@ internal sealed partial class ChatCompletionHandler(
         }
 
         using var activity = GatewayTelemetry.StartChat(deployment.ServedModelName, plan.Backend.MaxTokens, plan.Parameters.Temperature, plan.Parameters.TopP);
-        telemetry.RecordContent(activity, "gen_ai.system_instructions", () => plan.Content?.SystemInstructions);
-        telemetry.RecordContent(activity, "gen_ai.input.messages", () => plan.Content?.InputMessages);
-        var output = telemetry.CaptureContent && activity is { IsAllDataRequested: true } ? new GenAIOutputCollector() : null;
+        GenAIOutputCollector? output = null;
+        if (telemetry.RecordsContent(activity) && plan.Content is { } content)
+        {
+            activity.SetTag("gen_ai.system_instructions", content.SystemInstructions);
+            activity.SetTag("gen_ai.input.messages", content.InputMessages);
+            output = new GenAIOutputCollector();
+        }
+
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         IChatResponseSink sink = plan.Parameters.Stream
@@ -128,7 +133,11 @@ internal sealed partial class ChatCompletionHandler(
         {
             // Anything else escaping (the error middleware answers it) still ends the span as a failure.
             errorType ??= completed ? null : "_OTHER";
-            telemetry.RecordContent(activity, "gen_ai.output.messages", () => output?.ToJson());
+            if (output?.ToJson() is { } answer)
+            {
+                activity?.SetTag("gen_ai.output.messages", answer);
+            }
+
             telemetry.RecordChat(activity, new ChatOutcome(
                 deployment.ServedModelName, id, cacheResult, finishes, usage.PromptTokens, usage.CompletionTokens, time.GetElapsedTime(started), firstToken, errorType));
         }
@@ -230,7 +239,11 @@ internal sealed partial class ChatCompletionHandler(
     private async IAsyncEnumerable<CompletionChunk> Produce(CompletionRequest request, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var activity = GatewayTelemetry.StartTextCompletion(request, backend.Connection.Endpoint);
-        telemetry.RecordContent(activity, "gen_ai.input.messages", () => GenAIMessages.FromPrompt(request.Prompt));
+        if (telemetry.RecordsContent(activity))
+        {
+            activity.SetTag("gen_ai.input.messages", GenAIMessages.FromPrompt(request.Prompt));
+        }
+
         var texts = new SortedDictionary<int, (StringBuilder Text, string? Finish, string? Stop)>();
         CompletionUsage? usage = null;
         CompletionStream? stream = null;
@@ -299,9 +312,10 @@ internal sealed partial class ChatCompletionHandler(
             {
                 GatewayTelemetry.RecordTextCompletion(activity, stream?.ResponseId, request.Model,
                     [.. texts.Values.Where(t => t.Finish is not null).Select(t => t.Finish!)], usage, finished ? null : errorType ?? "cancelled");
-                telemetry.RecordContent(activity, "gen_ai.output.messages", () => texts.Count == 0
-                    ? null
-                    : GenAIMessages.FromChoices(texts.Values.Select(t => new OutputChoice(t.Text.ToString(), [], t.Finish))));
+                if (telemetry.RecordsContent(activity) && texts.Count > 0)
+                {
+                    activity.SetTag("gen_ai.output.messages", GenAIMessages.FromChoices(texts.Values.Select(t => new OutputChoice(t.Text.ToString(), [], t.Finish))));
+                }
             }
 
             activity?.Dispose();

@@ -165,14 +165,9 @@ internal sealed class GatewayTelemetry : IDisposable
         RecordResponse(activity, model, finishReasons, usage?.PromptTokens, usage?.CompletionTokens, errorType);
     }
 
-    /// <summary>The content attributes, on a recorded span when capture is on; <paramref name="content"/> is only called then.</summary>
-    public void RecordContent(Activity? activity, string attribute, Func<string?> content)
-    {
-        if (CaptureContent && activity is { IsAllDataRequested: true } && content() is { } json)
-        {
-            activity.SetTag(attribute, json);
-        }
-    }
+    /// <summary>Whether <paramref name="activity"/> gets the content attributes: capture is on and the span is recorded.</summary>
+    public bool RecordsContent([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] Activity? activity) =>
+        CaptureContent && activity is { IsAllDataRequested: true };
 
     /// <summary>A low-cardinality <c>error.type</c> for an exception that ended an operation.</summary>
     public static string ErrorType(Exception exception) => exception switch
