@@ -46,6 +46,14 @@ internal sealed partial class ChatCompletionHandler(
         }
 
         using var activity = GatewayTelemetry.StartChat(deployment.ServedModelName, plan.Backend.MaxTokens, plan.Parameters.Temperature, plan.Parameters.TopP);
+        GenAIOutputCollector? output = null;
+        if (telemetry.RecordsContent(activity) && plan.Content is { } content)
+        {
+            activity.SetTag("gen_ai.system_instructions", content.SystemInstructions);
+            activity.SetTag("gen_ai.input.messages", content.InputMessages);
+            output = new GenAIOutputCollector();
+        }
+
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         IChatResponseSink sink = plan.Parameters.Stream
@@ -55,22 +63,26 @@ internal sealed partial class ChatCompletionHandler(
         var usage = new CompletionUsage(0, 0);
         TimeSpan? firstToken = null;
         string? errorType = null;
+        var cacheResult = "bypass";
+        var completed = false;
         try
         {
             if (plan.Cache.Read && await cache.GetAsync(plan.Cache.Key!, aborted) is { } hit)
             {
-                context.Response.Headers["x-cache"] = "hit";
-                telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                cacheResult = "hit";
+                context.Response.Headers["x-cache"] = cacheResult;
+                telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
                 usage = hit.Usage;
-                await ReplayAsync(hit, plan, sink, finishes, aborted);
+                await ReplayAsync(hit, plan, sink, finishes, output, aborted);
+                completed = true;
                 return;
             }
 
             // A cache that failed the lookup (down, slow) was not used: the answer comes from the model (fail-open) and
             // the client is told so, the same as a request the cache does not apply to.
-            var result = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
-            context.Response.Headers["x-cache"] = result;
-            telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", result));
+            cacheResult = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
+            context.Response.Headers["x-cache"] = cacheResult;
+            telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
             var source = Source(plan, out var joined);
             if (joined)
             {
@@ -97,11 +109,13 @@ internal sealed partial class ChatCompletionHandler(
                         usage = u.Usage;
                     }
 
+                    output?.Add(chatEvent);
                     await sink.WriteAsync(chatEvent, aborted);
                 }
             }
 
             await sink.CompleteAsync(aborted);
+            completed = true;
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -117,7 +131,15 @@ internal sealed partial class ChatCompletionHandler(
         }
         finally
         {
-            telemetry.RecordChat(activity, deployment.ServedModelName, finishes, usage.PromptTokens, usage.CompletionTokens, time.GetElapsedTime(started), firstToken, errorType);
+            // Anything else escaping (the error middleware answers it) still ends the span as a failure.
+            errorType ??= completed ? null : "_OTHER";
+            if (output?.ToJson() is { } answer)
+            {
+                activity?.SetTag("gen_ai.output.messages", answer);
+            }
+
+            telemetry.RecordChat(activity, new ChatOutcome(
+                deployment.ServedModelName, id, cacheResult, finishes, usage.PromptTokens, usage.CompletionTokens, time.GetElapsedTime(started), firstToken, errorType));
         }
     }
 
@@ -195,7 +217,11 @@ internal sealed partial class ChatCompletionHandler(
             CacheSalt = tenant,
             ForwardedHeaders = forwarded,
         };
-        return new ChatPlan(parameters, request, decision, toolNames);
+        // Prompts go on spans only when asked for (and read now, while the request's JSON is still at hand).
+        var content = telemetry.WantsContent && root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array
+            ? GenAIMessages.FromOpenAIMessages(messages)
+            : null;
+        return new ChatPlan(parameters, request, decision, toolNames, content);
     }
 
     private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, out bool joined)
@@ -212,30 +238,93 @@ internal sealed partial class ChatCompletionHandler(
         return items;
     }
 
-    /// <summary>Streams the backend's chunks; once the stream has finished normally, stores it when <paramref name="storeKey"/> is set.</summary>
+    /// <summary>
+    /// Streams the backend's chunks under a <c>text_completion</c> span; once the stream has finished normally, stores it
+    /// when <paramref name="storeKey"/> is set.
+    /// </summary>
     private async IAsyncEnumerable<CompletionChunk> Produce(CompletionRequest request, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var stream = await backend.OpenAsync(request, cancellationToken);
+        var activity = GatewayTelemetry.StartTextCompletion(request, backend.Connection.Endpoint);
+        if (telemetry.RecordsContent(activity))
+        {
+            activity.SetTag("gen_ai.input.messages", GenAIMessages.FromPrompt(request.Prompt));
+        }
+
         var texts = new SortedDictionary<int, (StringBuilder Text, string? Finish, string? Stop)>();
         CompletionUsage? usage = null;
-        await foreach (var chunk in stream.ReadAllAsync(cancellationToken))
+        CompletionStream? stream = null;
+        string? errorType = null;
+        var finished = false;
+        try
         {
-            if (chunk.Usage is { } u)
+            try
             {
-                usage = u;
+                stream = await backend.OpenAsync(request, cancellationToken);
             }
-            else
+            catch (Exception e)
             {
-                if (!texts.TryGetValue(chunk.Index, out var entry))
+                errorType = GatewayTelemetry.ErrorType(e);
+                throw;
+            }
+
+            await using var chunks = stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                CompletionChunk chunk;
+                try
                 {
-                    entry = (new StringBuilder(), null, null);
+                    if (!await chunks.MoveNextAsync())
+                    {
+                        break;
+                    }
+
+                    chunk = chunks.Current;
+                }
+                catch (Exception e)
+                {
+                    errorType = GatewayTelemetry.ErrorType(e);
+                    throw;
                 }
 
-                entry.Text.Append(chunk.Text);
-                texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
+                if (chunk.Usage is { } u)
+                {
+                    usage = u;
+                }
+                else
+                {
+                    if (!texts.TryGetValue(chunk.Index, out var entry))
+                    {
+                        entry = (new StringBuilder(), null, null);
+                    }
+
+                    entry.Text.Append(chunk.Text);
+                    texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
+                }
+
+                yield return chunk;
             }
 
-            yield return chunk;
+            finished = true;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+
+            // A consumer that stopped reading (its client left, or every single-flight follower did) cancelled the call.
+            if (activity is { IsAllDataRequested: true })
+            {
+                GatewayTelemetry.RecordTextCompletion(activity, stream?.ResponseId, request.Model,
+                    [.. texts.Values.Where(t => t.Finish is not null).Select(t => t.Finish!)], usage, finished ? null : errorType ?? "cancelled");
+                if (telemetry.RecordsContent(activity) && texts.Count > 0)
+                {
+                    activity.SetTag("gen_ai.output.messages", GenAIMessages.FromChoices(texts.Values.Select(t => new OutputChoice(t.Text.ToString(), [], t.Finish))));
+                }
+            }
+
+            activity?.Dispose();
         }
 
         if (storeKey is not null && usage is not null && texts.Count == request.N && texts.Values.All(t => t.Finish is "stop" or "length"))
@@ -245,7 +334,7 @@ internal sealed partial class ChatCompletionHandler(
         }
     }
 
-    private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, CancellationToken cancellationToken)
+    private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, GenAIOutputCollector? output, CancellationToken cancellationToken)
     {
         var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
         await sink.StartAsync(cancellationToken);
@@ -258,6 +347,7 @@ internal sealed partial class ChatCompletionHandler(
                     finishes.Add(finish.Reason);
                 }
 
+                output?.Add(chatEvent);
                 await sink.WriteAsync(chatEvent, cancellationToken);
             }
         }
@@ -283,5 +373,5 @@ internal sealed partial class ChatCompletionHandler(
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Chat completion {Id} failed at the model server ({Failure}): {Reason}")]
     private static partial void LogBackendFailed(ILogger logger, string id, BackendFailure failure, string reason);
 
-    private sealed record ChatPlan(ChatParameters Parameters, CompletionRequest Backend, CacheDecision Cache, IReadOnlyCollection<string> ToolNames);
+    private sealed record ChatPlan(ChatParameters Parameters, CompletionRequest Backend, CacheDecision Cache, IReadOnlyCollection<string> ToolNames, ChatContent? Content);
 }
