@@ -27,12 +27,14 @@ var apiservice = builder.AddProject<Projects.ApiService>("apiservice", launchPro
     .WithReference(batches)
     .WithReference(model).WaitFor(model)
     .WithEnvironment("Gateway__Profile", gate.Profile!.Name)
+    .WithGenAIContentInDevelopment()
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Worker>("worker", launchProfileName: null)
     .WithReference(cache)
     .WithReference(batches)
-    .WithReference(apiservice).WaitFor(apiservice);
+    .WithReference(apiservice).WaitFor(apiservice)
+    .WithGenAIContentInDevelopment();
 
 builder.WriteEndpointsFile(options.EndpointsFile, apiservice, model, cache);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Aspire70B.Hosting.Cache;
 using Aspire70B.Hosting.Vllm;
 
@@ -66,4 +67,18 @@ internal static class SystemResources
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
+
+    /// <summary>The GenAI conventions' opt-in for prompts and answers on spans.</summary>
+    public const string CaptureGenAIContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+
+    /// <summary>
+    /// In Development, the services' GenAI spans carry prompts and answers, so the dashboard's GenAI view shows each
+    /// chat; anywhere else they carry none (the conventions' default: content is sensitive).
+    /// </summary>
+    public static IResourceBuilder<T> WithGenAIContentInDevelopment<T>(this IResourceBuilder<T> resource)
+        where T : IResourceWithEnvironment
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return resource.ApplicationBuilder.Environment.IsDevelopment() ? resource.WithEnvironment(CaptureGenAIContent, "true") : resource;
+    }
 }

@@ -22,6 +22,35 @@ internal static class CompletionChunkParser
         }
     }
 
+    /// <summary>The event's top-level <c>id</c>, or null when it has none or is not JSON (only telemetry asks).</summary>
+    public static string? ReadId(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("id"u8))
+                {
+                    return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
     private static List<CompletionChunk> ParseChunk(ReadOnlySpan<byte> payload)
     {
         var reader = new Utf8JsonReader(payload);

@@ -232,6 +232,7 @@ internal sealed class CompletionStream : IAsyncDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly CancellationToken _callerToken;
     private byte[]? _first;
+    private byte[]? _opening;
 
     internal CompletionStream(
         HttpResponseMessage response, IAsyncEnumerator<byte[]> events, CancellationTokenSource total, CancellationTokenSource step,
@@ -253,11 +254,15 @@ internal sealed class CompletionStream : IAsyncDisposable
         }
 
         _first = _events.Current;
+        _opening = _first;
         if (IsError(_first, out var message))
         {
             throw new BackendException(BackendFailure.Rejected, message);
         }
     }
+
+    /// <summary>The model server's id for this completion (<c>cmpl-…</c>), read from the first event when asked for.</summary>
+    public string? ResponseId => _opening is null ? null : CompletionChunkParser.ReadId(_opening);
 
     /// <summary>The events, parsed, ending at <c>[DONE]</c>. A stream that ends otherwise, or carries an error, throws <see cref="BackendException"/>.</summary>
     public async IAsyncEnumerable<CompletionChunk> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -46,6 +46,9 @@ internal sealed partial class ChatCompletionHandler(
         }
 
         using var activity = GatewayTelemetry.StartChat(deployment.ServedModelName, plan.Backend.MaxTokens, plan.Parameters.Temperature, plan.Parameters.TopP);
+        telemetry.RecordContent(activity, "gen_ai.system_instructions", () => plan.Content?.SystemInstructions);
+        telemetry.RecordContent(activity, "gen_ai.input.messages", () => plan.Content?.InputMessages);
+        var output = telemetry.CaptureContent && activity is { IsAllDataRequested: true } ? new GenAIOutputCollector() : null;
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         IChatResponseSink sink = plan.Parameters.Stream
@@ -55,22 +58,26 @@ internal sealed partial class ChatCompletionHandler(
         var usage = new CompletionUsage(0, 0);
         TimeSpan? firstToken = null;
         string? errorType = null;
+        var cacheResult = "bypass";
+        var completed = false;
         try
         {
             if (plan.Cache.Read && await cache.GetAsync(plan.Cache.Key!, aborted) is { } hit)
             {
-                context.Response.Headers["x-cache"] = "hit";
-                telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                cacheResult = "hit";
+                context.Response.Headers["x-cache"] = cacheResult;
+                telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
                 usage = hit.Usage;
-                await ReplayAsync(hit, plan, sink, finishes, aborted);
+                await ReplayAsync(hit, plan, sink, finishes, output, aborted);
+                completed = true;
                 return;
             }
 
             // A cache that failed the lookup (down, slow) was not used: the answer comes from the model (fail-open) and
             // the client is told so, the same as a request the cache does not apply to.
-            var result = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
-            context.Response.Headers["x-cache"] = result;
-            telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", result));
+            cacheResult = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
+            context.Response.Headers["x-cache"] = cacheResult;
+            telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
             var source = Source(plan, out var joined);
             if (joined)
             {
@@ -97,11 +104,13 @@ internal sealed partial class ChatCompletionHandler(
                         usage = u.Usage;
                     }
 
+                    output?.Add(chatEvent);
                     await sink.WriteAsync(chatEvent, aborted);
                 }
             }
 
             await sink.CompleteAsync(aborted);
+            completed = true;
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -117,7 +126,11 @@ internal sealed partial class ChatCompletionHandler(
         }
         finally
         {
-            telemetry.RecordChat(activity, deployment.ServedModelName, finishes, usage.PromptTokens, usage.CompletionTokens, time.GetElapsedTime(started), firstToken, errorType);
+            // Anything else escaping (the error middleware answers it) still ends the span as a failure.
+            errorType ??= completed ? null : "_OTHER";
+            telemetry.RecordContent(activity, "gen_ai.output.messages", () => output?.ToJson());
+            telemetry.RecordChat(activity, new ChatOutcome(
+                deployment.ServedModelName, id, cacheResult, finishes, usage.PromptTokens, usage.CompletionTokens, time.GetElapsedTime(started), firstToken, errorType));
         }
     }
 
@@ -189,7 +202,11 @@ internal sealed partial class ChatCompletionHandler(
             CacheSalt = tenant,
             ForwardedHeaders = forwarded,
         };
-        return new ChatPlan(parameters, request, decision, toolNames);
+        // Prompts go on spans only when asked for (and read now, while the request's JSON is still at hand).
+        var content = telemetry.WantsContent && root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array
+            ? GenAIMessages.FromOpenAIMessages(messages)
+            : null;
+        return new ChatPlan(parameters, request, decision, toolNames, content);
     }
 
     private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, out bool joined)
@@ -206,30 +223,88 @@ internal sealed partial class ChatCompletionHandler(
         return items;
     }
 
-    /// <summary>Streams the backend's chunks; once the stream has finished normally, stores it when <paramref name="storeKey"/> is set.</summary>
+    /// <summary>
+    /// Streams the backend's chunks under a <c>text_completion</c> span; once the stream has finished normally, stores it
+    /// when <paramref name="storeKey"/> is set.
+    /// </summary>
     private async IAsyncEnumerable<CompletionChunk> Produce(CompletionRequest request, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var stream = await backend.OpenAsync(request, cancellationToken);
+        var activity = GatewayTelemetry.StartTextCompletion(request, backend.Connection.Endpoint);
+        telemetry.RecordContent(activity, "gen_ai.input.messages", () => GenAIMessages.FromPrompt(request.Prompt));
         var texts = new SortedDictionary<int, (StringBuilder Text, string? Finish, string? Stop)>();
         CompletionUsage? usage = null;
-        await foreach (var chunk in stream.ReadAllAsync(cancellationToken))
+        CompletionStream? stream = null;
+        string? errorType = null;
+        var finished = false;
+        try
         {
-            if (chunk.Usage is { } u)
+            try
             {
-                usage = u;
+                stream = await backend.OpenAsync(request, cancellationToken);
             }
-            else
+            catch (Exception e)
             {
-                if (!texts.TryGetValue(chunk.Index, out var entry))
+                errorType = GatewayTelemetry.ErrorType(e);
+                throw;
+            }
+
+            await using var chunks = stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                CompletionChunk chunk;
+                try
                 {
-                    entry = (new StringBuilder(), null, null);
+                    if (!await chunks.MoveNextAsync())
+                    {
+                        break;
+                    }
+
+                    chunk = chunks.Current;
+                }
+                catch (Exception e)
+                {
+                    errorType = GatewayTelemetry.ErrorType(e);
+                    throw;
                 }
 
-                entry.Text.Append(chunk.Text);
-                texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
+                if (chunk.Usage is { } u)
+                {
+                    usage = u;
+                }
+                else
+                {
+                    if (!texts.TryGetValue(chunk.Index, out var entry))
+                    {
+                        entry = (new StringBuilder(), null, null);
+                    }
+
+                    entry.Text.Append(chunk.Text);
+                    texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
+                }
+
+                yield return chunk;
             }
 
-            yield return chunk;
+            finished = true;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+
+            // A consumer that stopped reading (its client left, or every single-flight follower did) cancelled the call.
+            if (activity is { IsAllDataRequested: true })
+            {
+                GatewayTelemetry.RecordTextCompletion(activity, stream?.ResponseId, request.Model,
+                    [.. texts.Values.Where(t => t.Finish is not null).Select(t => t.Finish!)], usage, finished ? null : errorType ?? "cancelled");
+                telemetry.RecordContent(activity, "gen_ai.output.messages", () => texts.Count == 0
+                    ? null
+                    : GenAIMessages.FromChoices(texts.Values.Select(t => new OutputChoice(t.Text.ToString(), [], t.Finish))));
+            }
+
+            activity?.Dispose();
         }
 
         if (storeKey is not null && usage is not null && texts.Count == request.N && texts.Values.All(t => t.Finish is "stop" or "length"))
@@ -239,7 +314,7 @@ internal sealed partial class ChatCompletionHandler(
         }
     }
 
-    private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, CancellationToken cancellationToken)
+    private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, GenAIOutputCollector? output, CancellationToken cancellationToken)
     {
         var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolCallsAllowed);
         await sink.StartAsync(cancellationToken);
@@ -252,6 +327,7 @@ internal sealed partial class ChatCompletionHandler(
                     finishes.Add(finish.Reason);
                 }
 
+                output?.Add(chatEvent);
                 await sink.WriteAsync(chatEvent, cancellationToken);
             }
         }
@@ -277,5 +353,5 @@ internal sealed partial class ChatCompletionHandler(
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Chat completion {Id} failed at the model server ({Failure}): {Reason}")]
     private static partial void LogBackendFailed(ILogger logger, string id, BackendFailure failure, string reason);
 
-    private sealed record ChatPlan(ChatParameters Parameters, CompletionRequest Backend, CacheDecision Cache, IReadOnlyCollection<string> ToolNames);
+    private sealed record ChatPlan(ChatParameters Parameters, CompletionRequest Backend, CacheDecision Cache, IReadOnlyCollection<string> ToolNames, ChatContent? Content);
 }

@@ -58,6 +58,9 @@ internal static class ApplicationServiceExtensions
         services.AddSingleton<PromptCache>();
         services.AddSingleton<SingleFlight<CompletionChunk>>();
         services.AddSingleton<IPromptTokenCounter, ApproximatePromptTokenCounter>();
+        services.AddOptions<GenAITelemetryOptions>()
+            .Configure(o => o.CaptureMessageContent = configuration.GetValue<bool>(GenAITelemetryOptions.CaptureMessageContentKey))
+            .ValidateOnStart();
         services.AddSingleton<GatewayTelemetry>();
         services.AddTransient<ChatCompletionHandler>();
 

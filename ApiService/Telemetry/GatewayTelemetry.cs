@@ -1,23 +1,32 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Aspire70B.ApiService.Backend;
+using Microsoft.Extensions.Options;
 
 namespace Aspire70B.ApiService.Telemetry;
 
 /// <summary>
-/// Spans and metrics after OpenTelemetry's GenAI semantic conventions: a span <c>chat {model}</c> per request, the
-/// token-usage, operation-duration, time-to-first-token and time-per-output-token histograms with the convention's
-/// bucket boundaries, and the gateway's own cache counters. Prompts and completions are never recorded.
+/// Spans and metrics after OpenTelemetry's GenAI semantic conventions: a <c>chat {model}</c> span per chat request
+/// (with the prompt-cache result) and, under it, a <c>text_completion {model}</c> span per call to the model server;
+/// the token-usage, operation-duration, time-to-first-token and time-per-output-token histograms with the conventions'
+/// bucket boundaries; and the gateway's own cache counters. Prompts and answers are recorded only when
+/// <see cref="GenAITelemetryOptions.CaptureMessageContent"/> is on, and only on spans that are recorded.
 /// </summary>
 internal sealed class GatewayTelemetry : IDisposable
 {
     public const string Name = "Aspire70B.ApiService";
     public const string ProviderName = "vllm";
 
+    /// <summary>Our attribute for whether the prompt cache answered: <c>hit</c>, <c>miss</c> or <c>bypass</c>.</summary>
+    public const string PromptCacheResult = "aspire70b.prompt_cache.result";
+
     private readonly Meter _meter;
 
-    public GatewayTelemetry(IMeterFactory meterFactory)
+    public GatewayTelemetry(IMeterFactory meterFactory, IOptions<GenAITelemetryOptions> options)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        CaptureContent = options.Value.CaptureMessageContent;
         _meter = meterFactory.Create(Name);
         TokenUsage = _meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "Input and output tokens used",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864] });
@@ -32,6 +41,12 @@ internal sealed class GatewayTelemetry : IDisposable
     }
 
     public static ActivitySource Source { get; } = new(Name);
+
+    /// <summary>Whether prompts and answers go on the spans (<c>OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT</c>).</summary>
+    public bool CaptureContent { get; }
+
+    /// <summary>Whether content is worth preparing for a span about to start: capture is on and something listens.</summary>
+    public bool WantsContent => CaptureContent && Source.HasListeners();
 
     public Histogram<long> TokenUsage { get; }
 
@@ -49,9 +64,9 @@ internal sealed class GatewayTelemetry : IDisposable
     public static Activity? StartChat(string model, int? maxTokens, double? temperature, double? topP)
     {
         var activity = Source.StartActivity($"chat {model}", ActivityKind.Client);
-        if (activity is null)
+        if (activity is not { IsAllDataRequested: true })
         {
-            return null;
+            return activity;
         }
 
         activity.SetTag("gen_ai.operation.name", "chat");
@@ -63,41 +78,118 @@ internal sealed class GatewayTelemetry : IDisposable
         return activity;
     }
 
-    /// <summary>Records a finished chat on its span and in the histograms.</summary>
-    public void RecordChat(Activity? activity, string model, IReadOnlyList<string> finishReasons, int inputTokens, int outputTokens, TimeSpan duration, TimeSpan? firstToken, string? errorType)
+    /// <summary>Starts the <c>text_completion {model}</c> client span of one call to the model server.</summary>
+    public static Activity? StartTextCompletion(CompletionRequest request, Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var activity = Source.StartActivity($"text_completion {request.Model}", ActivityKind.Client);
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return activity;
+        }
+
+        activity.SetTag("gen_ai.operation.name", "text_completion");
+        activity.SetTag("gen_ai.provider.name", ProviderName);
+        activity.SetTag("gen_ai.request.model", request.Model);
+        activity.SetTag("gen_ai.request.max_tokens", request.MaxTokens);
+        activity.SetTag("gen_ai.request.temperature", request.Temperature);
+        activity.SetTag("gen_ai.request.top_p", request.TopP);
+        if (request.N != 1)
+        {
+            activity.SetTag("gen_ai.request.choice.count", request.N);
+        }
+
+        activity.SetTag("server.address", endpoint.Host);
+        activity.SetTag("server.port", endpoint.Port);
+        return activity;
+    }
+
+    /// <summary>Records a finished (or failed) chat on its span and in the histograms.</summary>
+    public void RecordChat(Activity? activity, in ChatOutcome outcome)
     {
         var tags = new TagList
         {
             { "gen_ai.operation.name", "chat" },
             { "gen_ai.provider.name", ProviderName },
-            { "gen_ai.request.model", model },
+            { "gen_ai.request.model", outcome.Model },
+            { PromptCacheResult, outcome.CacheResult },
         };
-        if (errorType is not null)
+        if (outcome.ErrorType is { } errorType)
         {
             tags.Add("error.type", errorType);
         }
+        else
+        {
+            tags.Add("gen_ai.response.model", outcome.Model);
+        }
 
-        OperationDuration.Record(duration.TotalSeconds, tags);
-        if (errorType is null)
+        OperationDuration.Record(outcome.Duration.TotalSeconds, tags);
+        if (outcome.ErrorType is null)
         {
             var input = tags;
             input.Add("gen_ai.token.type", "input");
-            TokenUsage.Record(inputTokens, input);
+            TokenUsage.Record(outcome.InputTokens, input);
             var output = tags;
             output.Add("gen_ai.token.type", "output");
-            TokenUsage.Record(outputTokens, output);
-            if (firstToken is { } ttft)
+            TokenUsage.Record(outcome.OutputTokens, output);
+            if (outcome.FirstToken is { } ttft)
             {
                 TimeToFirstToken.Record(ttft.TotalSeconds, tags);
-                if (outputTokens > 1)
+                if (outcome.OutputTokens > 1)
                 {
-                    TimePerOutputToken.Record((duration - ttft).TotalSeconds / (outputTokens - 1), tags);
+                    TimePerOutputToken.Record((outcome.Duration - ttft).TotalSeconds / (outcome.OutputTokens - 1), tags);
                 }
             }
         }
 
-        if (activity is null)
+        if (activity is not { IsAllDataRequested: true })
         {
+            return;
+        }
+
+        activity.SetTag(PromptCacheResult, outcome.CacheResult);
+        activity.SetTag("gen_ai.response.id", outcome.ResponseId);
+        RecordResponse(activity, outcome.Model, outcome.FinishReasons, outcome.InputTokens, outcome.OutputTokens, outcome.ErrorType);
+    }
+
+    /// <summary>Records the end of a call to the model server on its span.</summary>
+    public static void RecordTextCompletion(Activity? activity, string? responseId, string model, IReadOnlyList<string> finishReasons, CompletionUsage? usage, string? errorType)
+    {
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        activity.SetTag("gen_ai.response.id", responseId);
+        RecordResponse(activity, model, finishReasons, usage?.PromptTokens, usage?.CompletionTokens, errorType);
+    }
+
+    /// <summary>The content attributes, on a recorded span when capture is on; <paramref name="content"/> is only called then.</summary>
+    public void RecordContent(Activity? activity, string attribute, Func<string?> content)
+    {
+        if (CaptureContent && activity is { IsAllDataRequested: true } && content() is { } json)
+        {
+            activity.SetTag(attribute, json);
+        }
+    }
+
+    /// <summary>A low-cardinality <c>error.type</c> for an exception that ended an operation.</summary>
+    public static string ErrorType(Exception exception) => exception switch
+    {
+        BackendException backend => backend.Failure.ToString(),
+        OperationCanceledException => "cancelled",
+        _ => exception.GetType().FullName ?? "_OTHER",
+    };
+
+    public void Dispose() => _meter.Dispose();
+
+    private static void RecordResponse(Activity activity, string model, IReadOnlyList<string> finishReasons, int? inputTokens, int? outputTokens, string? errorType)
+    {
+        if (errorType is not null)
+        {
+            activity.SetTag("error.type", errorType);
+            activity.SetStatus(ActivityStatusCode.Error, errorType);
             return;
         }
 
@@ -105,12 +197,17 @@ internal sealed class GatewayTelemetry : IDisposable
         activity.SetTag("gen_ai.response.finish_reasons", finishReasons.ToArray());
         activity.SetTag("gen_ai.usage.input_tokens", inputTokens);
         activity.SetTag("gen_ai.usage.output_tokens", outputTokens);
-        if (errorType is not null)
-        {
-            activity.SetTag("error.type", errorType);
-            activity.SetStatus(ActivityStatusCode.Error);
-        }
     }
-
-    public void Dispose() => _meter.Dispose();
 }
+
+/// <summary>How a chat ended, for its span and the histograms.</summary>
+internal readonly record struct ChatOutcome(
+    string Model,
+    string ResponseId,
+    string CacheResult,
+    IReadOnlyList<string> FinishReasons,
+    int InputTokens,
+    int OutputTokens,
+    TimeSpan Duration,
+    TimeSpan? FirstToken,
+    string? ErrorType);

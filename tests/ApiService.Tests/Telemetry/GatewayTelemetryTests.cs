@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Aspire70B.ApiService.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Aspire70B.ApiService.Tests.Telemetry;
 
@@ -11,7 +12,7 @@ public sealed class GatewayTelemetryTests
     public void AChatIsRecordedWithTheGenAiConventionsNamesUnitsAndAttributes()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var telemetry = new GatewayTelemetry(services.GetRequiredService<IMeterFactory>());
+        using var telemetry = new GatewayTelemetry(services.GetRequiredService<IMeterFactory>(), Options.Create(new GenAITelemetryOptions()));
         var measurements = new List<(string Instrument, string? Unit, double Value, Dictionary<string, object?> Tags)>();
         using var meters = new MeterListener();
         meters.InstrumentPublished = (instrument, listener) =>
@@ -35,7 +36,7 @@ public sealed class GatewayTelemetryTests
 
         using (var activity = GatewayTelemetry.StartChat("llama-3.1-70b-instruct", 64, 0, 0.9))
         {
-            telemetry.RecordChat(activity, "llama-3.1-70b-instruct", ["stop"], 120, 11, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.5), null);
+            telemetry.RecordChat(activity, new ChatOutcome("llama-3.1-70b-instruct", "chatcmpl-1", "miss", ["stop"], 120, 11, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.5), null));
         }
 
         Assert.NotNull(recorded);
@@ -61,7 +62,7 @@ public sealed class GatewayTelemetryTests
     public void AFailedChatRecordsItsErrorTypeAndNoTokenUsage()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var telemetry = new GatewayTelemetry(services.GetRequiredService<IMeterFactory>());
+        using var telemetry = new GatewayTelemetry(services.GetRequiredService<IMeterFactory>(), Options.Create(new GenAITelemetryOptions()));
         var names = new List<string>();
         object? errorType = null;
         using var meters = new MeterListener();
@@ -80,7 +81,7 @@ public sealed class GatewayTelemetryTests
         meters.SetMeasurementEventCallback<long>((i, _, _, _) => names.Add(i.Name));
         meters.Start();
 
-        telemetry.RecordChat(null, "m", [], 0, 0, TimeSpan.FromSeconds(2), null, "Unavailable");
+        telemetry.RecordChat(null, new ChatOutcome("m", "chatcmpl-2", "bypass", [], 0, 0, TimeSpan.FromSeconds(2), null, "Unavailable"));
 
         Assert.Equal(["gen_ai.client.operation.duration"], names);
         Assert.Equal("Unavailable", errorType);
