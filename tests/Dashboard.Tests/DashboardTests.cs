@@ -97,6 +97,8 @@ public sealed class DashboardTests
             await ExpectAttributeAsync(page, "gen_ai.provider.name", "vllm");
             await ExpectAttributeAsync(page, "gen_ai.request.model", Model);
             await ExpectAttributeAsync(page, "gen_ai.response.model", Model);
+            await ExpectAttributeAsync(page, "gen_ai.response.id", answer.Id);
+            await ExpectAttributeAsync(page, "aspire70b.prompt_cache.result", answer.Cache);
             await ExpectAttributeAsync(page, "gen_ai.usage.input_tokens", answer.InputTokens.ToString(CultureInfo.InvariantCulture));
             await ExpectAttributeAsync(page, "gen_ai.usage.output_tokens", answer.OutputTokens.ToString(CultureInfo.InvariantCulture));
             await Screenshots.TakeAsync(page, "dashboard-trace");
@@ -132,7 +134,8 @@ public sealed class DashboardTests
         var content = json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
         Assert.False(string.IsNullOrWhiteSpace(content), body);
         var usage = json.RootElement.GetProperty("usage");
-        return (traceId, new Answer(content!, usage.GetProperty("prompt_tokens").GetInt32(), usage.GetProperty("completion_tokens").GetInt32()));
+        var cache = Assert.Single(response.Headers.GetValues("x-cache"));
+        return (traceId, new Answer(json.RootElement.GetProperty("id").GetString()!, cache, content!, usage.GetProperty("prompt_tokens").GetInt32(), usage.GetProperty("completion_tokens").GetInt32()));
     }
 
     /// <summary>A row of the span's attributes: its name, and exactly this value.</summary>
@@ -143,5 +146,5 @@ public sealed class DashboardTests
         await Expect(row.GetByRole(AriaRole.Gridcell).Nth(1)).ToHaveTextAsync(new Regex($"^\\s*{Regex.Escape(value)}\\s*$"));
     }
 
-    private sealed record Answer(string Content, int InputTokens, int OutputTokens);
+    private sealed record Answer(string Id, string Cache, string Content, int InputTokens, int OutputTokens);
 }
