@@ -50,7 +50,15 @@ public sealed class DashboardTests
         }
         catch (Exception e) when (e is PlaywrightException or TimeoutException or Xunit.Sdk.XunitException)
         {
-            await Screenshots.TakeAsync(page, "failure", dismissNotifications: false);
+            try
+            {
+                await Screenshots.TakeAsync(page, "failure", dismissNotifications: false);
+            }
+            catch (PlaywrightException)
+            {
+                // No picture of a page that is gone; the failure below says what happened.
+            }
+
             throw new InvalidOperationException($"{e.Message}\nat {page.Url} after {clock.Elapsed:mm\\:ss}; the AppHost's output:\n{appHost.Output}", e);
         }
     }
