@@ -21,13 +21,11 @@ internal sealed class BatchStores(IServiceProvider services, IOptions<BatchQueue
 
     public Task<FileStore> FilesAsync() => Task.FromResult(new FileStore(Database(), options.Value, time));
 
-    // Resolved on first use, not at construction: the multiplexer may still be making its first connection.
+    // Resolved on first use, not at construction. A multiplexer that is (re)connecting keeps the command in its backlog
+    // for up to its async timeout; one that stays down fails it, and the route answers 503.
     private IDatabase Database() =>
-        services.GetKeyedService<IConnectionMultiplexer>(RedisClientExtensions.BatchesKey) is not { } multiplexer
-            ? throw new BatchStoreUnavailableException("Batches need Redis: set ConnectionStrings:batches.")
-            : multiplexer.IsConnected
-                ? multiplexer.GetDatabase()
-                : throw new BatchStoreUnavailableException("The batch store (Redis) is unreachable; retry shortly.");
+        services.GetKeyedService<IConnectionMultiplexer>(RedisClientExtensions.BatchesKey)?.GetDatabase()
+            ?? throw new BatchStoreUnavailableException("Batches need Redis: set ConnectionStrings:batches.");
 
     public static string Tenant(HttpContext context) => context.User.Identity?.Name ?? ApiKeyAuthenticationHandler.LocalTenant;
 
@@ -51,7 +49,7 @@ internal sealed class BatchStores(IServiceProvider services, IOptions<BatchQueue
         }
         catch (Exception e) when (e is BatchStoreUnavailableException or RedisException or TimeoutException)
         {
-            return new OpenAIErrorResult(OpenAIError.Unavailable(e is BatchStoreUnavailableException ? e.Message : "The batch store (Redis) failed; retry shortly."), TimeSpan.FromSeconds(5));
+            return new OpenAIErrorResult(OpenAIError.Unavailable(e is BatchStoreUnavailableException ? e.Message : "The batch store (Redis) is unreachable or failing; retry shortly."), TimeSpan.FromSeconds(5));
         }
     }
 }

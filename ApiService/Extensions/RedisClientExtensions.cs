@@ -28,11 +28,13 @@ internal static class RedisClientExtensions
         // fail (503 with Retry-After), so it does not make the gateway unhealthy either.
         if (cache is not null)
         {
+            var shared = batches == cache;
             builder.AddRedisClient(CacheName, settings => settings.DisableHealthChecks = true, options =>
             {
                 StartWithoutServer(options);
-                // A cache that is down is a miss at once, not a request parked in the client's backlog.
-                options.BacklogPolicy = BacklogPolicy.FailFast;
+                // A cache that is down is a miss at once, not a request parked in the client's backlog; batch commands
+                // on a shared server may wait there for a reconnect (RedisPromptCacheStore checks IsConnected itself).
+                options.BacklogPolicy = shared ? BacklogPolicy.Default : BacklogPolicy.FailFast;
             });
         }
 

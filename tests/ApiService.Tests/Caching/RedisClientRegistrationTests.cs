@@ -20,6 +20,9 @@ public sealed class RedisClientRegistrationTests
 
         Assert.Same(clients.Cache, clients.Batches);
         Assert.True(clients.Cache.IsConnected);
+        // The batch store's commands may wait for a reconnect; the cache store checks the connection itself.
+        var options = clients.Services.GetRequiredService<IOptionsMonitor<ConfigurationOptions>>().Get(Options.DefaultName);
+        Assert.Same(BacklogPolicy.Default, options.BacklogPolicy);
     }
 
     [Fact]
