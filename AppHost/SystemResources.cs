@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Aspire70B.Hosting.Cache;
@@ -16,9 +17,16 @@ internal static class SystemResources
         bool containerRuntime, bool durable = false)
     {
         var choice = CacheResolver.Resolve(name, new CacheProbes(builder.Configuration.GetConnectionString(name), FindOnPath, containerRuntime));
-        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
         var dataDirectory = durable ? Path.Combine(options.BatchDataDirectory, choice.Label) : null;
-        return builder.AddRedisCompatible(name, choice, repositoryRoot, dataDirectory);
+        return builder.AddRedisCompatible(name, choice, GarnetServerDll(), dataDirectory);
+    }
+
+    /// <summary>The GarnetServer project's program, built with the AppHost (it is a project reference) in the same configuration.</summary>
+    private static string GarnetServerDll()
+    {
+        var configuration = typeof(SystemResources).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var project = Path.GetDirectoryName(new Projects.GarnetServer().ProjectPath)!;
+        return Path.Combine(project, "bin", configuration, "net10.0", "Aspire70B.GarnetServer.dll");
     }
 
     /// <summary>The model server of the chosen backend, checked by the gate.</summary>

@@ -129,10 +129,7 @@ public sealed class FileStore
     /// <summary>Deletes a file; false when there was none.</summary>
     public async Task<bool> DeleteAsync(string fileId)
     {
-        var tx = _db.CreateTransaction();
-        var deleted = tx.KeyDeleteAsync(_keys.File(fileId));
-        _ = tx.KeyDeleteAsync(_keys.FileContent(fileId));
-        await tx.ExecuteAsync().ConfigureAwait(false);
-        return await deleted.ConfigureAwait(false);
+        // One DEL of both keys: atomic without a transaction.
+        return await _db.KeyDeleteAsync([_keys.File(fileId), _keys.FileContent(fileId)]).ConfigureAwait(false) > 0;
     }
 }

@@ -1,4 +1,5 @@
 using Aspire70B.ApiService.Errors;
+using Aspire70B.ApiService.Extensions;
 using Aspire70B.ApiService.Security;
 using Aspire70B.Batches;
 using Microsoft.Extensions.Options;
@@ -6,12 +7,25 @@ using StackExchange.Redis;
 
 namespace Aspire70B.ApiService.Batches;
 
-/// <summary>The batch and file stores over the durable batch store's connection, and the rules the routes share.</summary>
-internal sealed class BatchStores(BatchConnection connection, IOptions<BatchQueueOptions> options, TimeProvider time)
-{
-    public async Task<BatchStore> BatchesAsync() => new(await connection.DatabaseAsync(), options.Value, time);
+/// <summary>Redis is not there for the batch store; the routes answer 503.</summary>
+internal sealed class BatchStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-    public async Task<FileStore> FilesAsync() => new(await connection.DatabaseAsync(), options.Value, time);
+/// <summary>
+/// The batch and file stores over the durable batch store's connection (<c>ConnectionStrings:batches</c>, the keyed
+/// multiplexer <see cref="RedisClientExtensions.BatchesKey"/>), and the rules the routes share. Batches do not fail
+/// open: without their store the batch routes answer 503 rather than accept work they cannot keep.
+/// </summary>
+internal sealed class BatchStores(IServiceProvider services, IOptions<BatchQueueOptions> options, TimeProvider time)
+{
+    public Task<BatchStore> BatchesAsync() => Task.FromResult(new BatchStore(Database(), options.Value, time));
+
+    public Task<FileStore> FilesAsync() => Task.FromResult(new FileStore(Database(), options.Value, time));
+
+    // Resolved on first use, not at construction. A multiplexer that is (re)connecting keeps the command in its backlog
+    // for up to its async timeout; one that stays down fails it, and the route answers 503.
+    private IDatabase Database() =>
+        services.GetKeyedService<IConnectionMultiplexer>(RedisClientExtensions.BatchesKey)?.GetDatabase()
+            ?? throw new BatchStoreUnavailableException("Batches need Redis: set ConnectionStrings:batches.");
 
     public static string Tenant(HttpContext context) => context.User.Identity?.Name ?? ApiKeyAuthenticationHandler.LocalTenant;
 
@@ -35,7 +49,7 @@ internal sealed class BatchStores(BatchConnection connection, IOptions<BatchQueu
         }
         catch (Exception e) when (e is BatchStoreUnavailableException or RedisException or TimeoutException)
         {
-            return new OpenAIErrorResult(OpenAIError.Unavailable(e is BatchStoreUnavailableException ? e.Message : "The batch store (Redis) failed; retry shortly."), TimeSpan.FromSeconds(5));
+            return new OpenAIErrorResult(OpenAIError.Unavailable(e is BatchStoreUnavailableException ? e.Message : "The batch store (Redis) is unreachable or failing; retry shortly."), TimeSpan.FromSeconds(5));
         }
     }
 }

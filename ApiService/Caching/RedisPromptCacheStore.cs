@@ -5,43 +5,40 @@ namespace Aspire70B.ApiService.Caching;
 
 /// <summary>
 /// Cache entries in Redis (or Garnet) as plain strings with a TTL: GET and SET PX only, which every
-/// Redis-compatible server supports. The multiplexer reconnects by itself; until it has, operations fail fast and
-/// the store reports itself degraded.
+/// Redis-compatible server supports. The multiplexer (Aspire's, see <c>AddRedisClients</c>) reconnects by itself;
+/// while it is disconnected every operation is a miss at once and the store reports itself degraded.
 /// </summary>
-internal sealed partial class RedisPromptCacheStore : IPromptCacheStore, IDisposable
+internal sealed partial class RedisPromptCacheStore : IPromptCacheStore
 {
-    private volatile ConnectionMultiplexer? _multiplexer;
+    private readonly IConnectionMultiplexer _multiplexer;
     private readonly PromptCacheOptions _options;
     private readonly ILogger<RedisPromptCacheStore> _logger;
     private volatile string? _lastError;
 
-    public RedisPromptCacheStore(string connectionString, IOptions<PromptCacheOptions> options, ILogger<RedisPromptCacheStore> logger)
+    public RedisPromptCacheStore(IConnectionMultiplexer multiplexer, IOptions<PromptCacheOptions> options, ILogger<RedisPromptCacheStore> logger)
     {
+        _multiplexer = multiplexer;
         _options = options.Value;
         _logger = logger;
-        var timeout = (int)Math.Max(50, _options.OperationTimeout.TotalMilliseconds);
-        // abortConnect=false: start even while Redis is down and keep reconnecting in the background.
-        var configuration = $"{connectionString},abortConnect=false,connectTimeout=2000,syncTimeout={timeout},connectRetry=1,keepAlive=5";
-        // Connect in the background: no request ever waits for the first connection.
-        _lastError = "cache connecting";
-        _ = ConnectAsync(configuration);
+        _multiplexer.ConnectionFailed += (_, e) => Degrade("connection", $"cache connection failed: {e.FailureType}", e.Exception?.Message ?? e.FailureType.ToString());
+        _multiplexer.ConnectionRestored += (_, _) => _lastError = null;
     }
 
     public PromptCacheState State =>
-        _lastError is null && _multiplexer is { IsConnected: true } ? PromptCacheState.Healthy : PromptCacheState.Degraded;
+        _lastError is null && _multiplexer.IsConnected ? PromptCacheState.Healthy : PromptCacheState.Degraded;
 
-    public string? LastError => _lastError;
+    public string? LastError => _lastError ?? (_multiplexer.IsConnected ? null : "cache not connected");
 
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        if (_multiplexer is not { } multiplexer)
+        if (!_multiplexer.IsConnected)
         {
             return null;
         }
 
         try
         {
-            var value = await multiplexer.GetDatabase().StringGetAsync(_options.KeyPrefix + key)
+            var value = await _multiplexer.GetDatabase().StringGetAsync(_options.KeyPrefix + key)
                 .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
             _lastError = null;
             return value.IsNull ? null : (byte[]?)value;
@@ -55,14 +52,14 @@ internal sealed partial class RedisPromptCacheStore : IPromptCacheStore, IDispos
 
     public async ValueTask SetAsync(string key, byte[] value, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
-        if (_multiplexer is not { } multiplexer)
+        if (!_multiplexer.IsConnected)
         {
             return;
         }
 
         try
         {
-            await multiplexer.GetDatabase().StringSetAsync(_options.KeyPrefix + key, value, timeToLive)
+            await _multiplexer.GetDatabase().StringSetAsync(_options.KeyPrefix + key, value, timeToLive)
                 .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
             _lastError = null;
         }
@@ -72,35 +69,19 @@ internal sealed partial class RedisPromptCacheStore : IPromptCacheStore, IDispos
         }
     }
 
-    public void Dispose() => _multiplexer?.Dispose();
-
-    private async Task ConnectAsync(string configuration)
-    {
-        try
-        {
-            _multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-            if (_multiplexer.IsConnected)
-            {
-                _lastError = null;
-            }
-        }
-        catch (Exception e) when (e is RedisException or ArgumentException or InvalidOperationException)
-        {
-            Degrade("connect", e);
-        }
-    }
-
     // Everything Redis can throw, and our own timeout; never the caller's cancellation.
     private static bool IsCacheFailure(Exception e, CancellationToken cancellationToken) =>
         e is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException
         || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
-    private void Degrade(string operation, Exception e)
+    private void Degrade(string operation, Exception e) =>
+        Degrade(operation, e is TimeoutException ? $"cache {operation} timed out" : $"cache {operation} failed: {e.GetType().Name}", e.Message);
+
+    private void Degrade(string operation, string message, string reason)
     {
-        var message = e is TimeoutException ? $"cache {operation} timed out" : $"cache {operation} failed: {e.GetType().Name}";
         if (_lastError != message)
         {
-            LogCacheDegraded(_logger, operation, e.Message);
+            LogCacheDegraded(_logger, operation, reason);
         }
 
         _lastError = message;

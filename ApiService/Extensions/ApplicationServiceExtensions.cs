@@ -47,14 +47,11 @@ internal static class ApplicationServiceExtensions
             .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
             .RemoveAllLoggers();
 
-        // The prompt cache: Redis when configured and enabled, otherwise none.
-        services.AddSingleton<IPromptCacheStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<PromptCacheOptions>>();
-            return options.Value.Enabled && configuration.GetConnectionString("cache") is { Length: > 0 } redis
-                ? new RedisPromptCacheStore(redis, options, sp.GetRequiredService<ILogger<RedisPromptCacheStore>>())
-                : new DisabledPromptCacheStore();
-        });
+        // The prompt cache: Redis when configured and enabled (AddRedisClients registers its client then), otherwise none.
+        builder.AddRedisClients();
+        services.AddSingleton<IPromptCacheStore>(sp => sp.GetService<StackExchange.Redis.IConnectionMultiplexer>() is { } redis
+            ? ActivatorUtilities.CreateInstance<RedisPromptCacheStore>(sp, redis)
+            : new DisabledPromptCacheStore());
         services.AddSingleton<PromptCache>();
         services.AddSingleton<SingleFlight<CompletionChunk>>();
         services.AddSingleton<IPromptTokenCounter, ApproximatePromptTokenCounter>();
@@ -67,7 +64,6 @@ internal static class ApplicationServiceExtensions
         // Batches: stored in Redis for the Worker to run.
         services.AddOptions<BatchApiOptions>().Bind(configuration.GetSection(BatchApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BatchQueueOptions>().Bind(configuration.GetSection(BatchQueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<BatchConnection>();
         services.AddSingleton<BatchStores>();
 
         // Who may call, and how often.

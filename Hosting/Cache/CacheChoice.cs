@@ -12,7 +12,7 @@ public enum CacheSource
     /// <summary><c>redis-server</c> on PATH.</summary>
     RedisServer,
 
-    /// <summary>Garnet from the repository's dotnet tool manifest.</summary>
+    /// <summary>Garnet: the repository's GarnetServer project (Microsoft.Garnet as a library).</summary>
     Garnet,
 }
 

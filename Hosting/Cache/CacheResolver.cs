@@ -8,7 +8,8 @@ public sealed record CacheProbes(string? ConfiguredConnectionString, Func<string
 
 /// <summary>
 /// Picks a Redis-compatible server, in order: a configured connection string → a Redis container when a container runtime
-/// answers → <c>redis-server</c> on PATH → Garnet from the repository's tool manifest, which needs only the .NET SDK.
+/// answers → <c>redis-server</c> on PATH → Garnet (the GarnetServer project, Microsoft.Garnet as a library), which needs
+/// only .NET.
 /// </summary>
 public static class CacheResolver
 {
@@ -33,6 +34,6 @@ public static class CacheResolver
             return new CacheChoice(CacheSource.RedisServer, $"{noContainers}; running redis-server from PATH ({redis}).", RedisServerPath: redis);
         }
 
-        return new CacheChoice(CacheSource.Garnet, $"{noContainers} and no redis-server on PATH; running Garnet from the tool manifest (.config/dotnet-tools.json).");
+        return new CacheChoice(CacheSource.Garnet, $"{noContainers} and no redis-server on PATH; running Garnet (the GarnetServer project).");
     }
 }

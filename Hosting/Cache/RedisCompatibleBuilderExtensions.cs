@@ -32,33 +32,31 @@ public static partial class RedisCompatibleBuilderExtensions
     }
 
     /// <summary>
-    /// Garnet (the <c>garnet-server</c> tool of the manifest in <paramref name="toolManifestDirectory"/>, restored first by a
-    /// child resource) on a loopback port. With <paramref name="dataDirectory"/>, every acknowledged write is kept there
-    /// (an AOF committed on every write, recovered at start).
+    /// Garnet on a loopback port: <paramref name="garnetServer"/> is a program built on Microsoft.Garnet that takes
+    /// garnet-server's options (this repository's <c>GarnetServer</c> project), run with <c>dotnet</c>: no tool restore.
+    /// With <paramref name="dataDirectory"/>, every acknowledged write is kept there (an AOF committed on every write,
+    /// checkpoints beside it, recovered at start).
     /// </summary>
     public static IResourceBuilder<RedisCompatibleResource> AddGarnet(this IDistributedApplicationBuilder builder, string name,
-        string toolManifestDirectory, string? dataDirectory = null)
+        string garnetServer, string? dataDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var resource = new RedisCompatibleResource(name, "dotnet", toolManifestDirectory, CacheSource.Garnet) { DataDirectory = dataDirectory };
-        // Garnet's default native storage device needs glibc 2.38; RandomAccess works everywhere.
+        ArgumentException.ThrowIfNullOrEmpty(garnetServer);
+        var resource = new RedisCompatibleResource(name, "dotnet", Path.GetDirectoryName(garnetServer) ?? ".", CacheSource.Garnet) { DataDirectory = dataDirectory };
         string[] persistence = dataDirectory is null
             ? []
-            : ["--aof", "--aof-commit-freq", "0", "--checkpointdir", dataDirectory, "--logdir", dataDirectory, "--device-type", "RandomAccess", "--recover"];
-        var garnet = builder.AddRedisCompatible(resource,
-            ["tool", "run", "garnet-server", "--", "--bind", "127.0.0.1", "--port", resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort), .. persistence]);
-        var restore = builder.AddExecutable($"{name}-tools", "dotnet", toolManifestDirectory, "tool", "restore")
-            .WithParentRelationship(resource);
-        return garnet.WaitForCompletion(restore);
+            : ["--aof", "--aof-commit-freq", "0", "--checkpointdir", dataDirectory, "--recover"];
+        return builder.AddRedisCompatible(resource,
+            [garnetServer, "--bind", "127.0.0.1", "--port", resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort), .. persistence]);
     }
 
     /// <summary>
     /// The server <paramref name="choice"/> names: the configured connection string, a Redis container (with a data
     /// volume and an append-only file when durable), <c>redis-server</c> or Garnet. The reason is written to the
-    /// resource's log and shown as its <c>cache.choice</c> property.
+    /// resource's log and shown as its <c>cache.choice</c> property. <paramref name="garnetServer"/>: see <see cref="AddGarnet"/>.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisCompatible(this IDistributedApplicationBuilder builder, string name,
-        CacheChoice choice, string toolManifestDirectory, string? dataDirectory = null)
+        CacheChoice choice, string garnetServer, string? dataDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(choice);
@@ -69,7 +67,7 @@ public static partial class RedisCompatibleBuilderExtensions
                 ? builder.AddRedis(name)
                 : builder.AddRedis(name).WithDataVolume().WithArgs("--appendonly", "yes", "--appendfsync", "always"),
             CacheSource.RedisServer => builder.AddRedisServer(name, choice.RedisServerPath ?? "redis-server", dataDirectory),
-            _ => builder.AddGarnet(name, toolManifestDirectory, dataDirectory),
+            _ => builder.AddGarnet(name, garnetServer, dataDirectory),
         };
         builder.Eventing.Subscribe<InitializeResourceEvent>(server.Resource, async (e, _) =>
         {

@@ -10,7 +10,7 @@ namespace Aspire70B.Worker.BatchProcessing;
 /// (at least once), and the store keeps only its first result (exactly once visible).
 /// </summary>
 public sealed partial class BatchWorkerService(
-    IConfiguration configuration,
+    IServiceProvider services,
     Gateway.GatewayClient gateway,
     BatchItemExecutor executor,
     IOptions<BatchWorkerOptions> options,
@@ -18,16 +18,20 @@ public sealed partial class BatchWorkerService(
     TimeProvider time,
     ILogger<BatchWorkerService> logger) : BackgroundService
 {
+    /// <summary>The batch store's connection name (<c>ConnectionStrings:batches</c>) and its multiplexer's service key.</summary>
+    public const string StoreKey = "batches";
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (configuration.GetConnectionString("batches") is not { Length: > 0 } redis)
+        // Off the host's start: the multiplexer may still be making its first connection.
+        await Task.Yield();
+        if (services.GetKeyedService<IConnectionMultiplexer>(StoreKey) is not { } connection)
         {
             LogDisabled(logger);
             return;
         }
 
-        using var connection = await ConnectionMultiplexer.ConnectAsync($"{redis},abortConnect=false,connectTimeout=2000,syncTimeout=2000");
         var store = new BatchStore(connection.GetDatabase(), queueOptions.Value, time);
         var concurrency = await ConcurrencyAsync(stoppingToken);
         LogStarted(logger, concurrency);

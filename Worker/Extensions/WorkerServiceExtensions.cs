@@ -19,6 +19,17 @@ internal static class WorkerServiceExtensions
             .Validate(o => !o.Enabled || TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "KeepWarm:TimeZone is not a known time zone.")
             .ValidateOnStart();
 
+        // The batch store, through Aspire's client (tracing and health check on): started while the store is down or
+        // not up yet, reconnecting by itself; the worker loops wait for it.
+        if (configuration.GetConnectionString(BatchWorkerService.StoreKey) is { Length: > 0 })
+        {
+            builder.AddKeyedRedisClient(BatchWorkerService.StoreKey, configureOptions: options =>
+            {
+                options.AbortOnConnectFail = false;
+                options.ConnectTimeout = 2000;
+            });
+        }
+
         // The gateway, found and authenticated the Connector's way (its network timeout, 10 minutes, bounds a batch item).
         builder.AddAspire70BChatClient();
         services.AddSingleton<GatewayClient>();

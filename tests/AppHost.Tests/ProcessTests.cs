@@ -53,7 +53,7 @@ public sealed class ProcessTests
 
         var children = ProcessTree.Descendants(appHost.Id);
         Assert.Contains(children, p => p.Command.Contains("Aspire70B.ApiService", StringComparison.Ordinal));
-        Assert.Contains(children, p => p.Command.Contains("redis-server", StringComparison.Ordinal) || p.Command.Contains("garnet", StringComparison.Ordinal));
+        Assert.Contains(children, p => p.Command.Contains("redis-server", StringComparison.Ordinal) || p.Command.Contains("garnet", StringComparison.OrdinalIgnoreCase));
 
         appHost.Signal(ProcessTree.SigTerm);
 

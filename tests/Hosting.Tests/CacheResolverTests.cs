@@ -43,6 +43,6 @@ public sealed class CacheResolverTests
         var choice = CacheResolver.Resolve("cache", new CacheProbes(null, OnPath(), true));
 
         Assert.Equal(CacheSource.Garnet, choice.Source);
-        Assert.Equal("no container runtime on PATH and no redis-server on PATH; running Garnet from the tool manifest (.config/dotnet-tools.json).", choice.Reason);
+        Assert.Equal("no container runtime on PATH and no redis-server on PATH; running Garnet (the GarnetServer project).", choice.Reason);
     }
 }

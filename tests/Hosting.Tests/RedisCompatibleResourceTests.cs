@@ -28,21 +28,25 @@ public sealed class RedisCompatibleResourceTests
     }
 
     [Fact]
-    public async Task GarnetRunsFromTheToolManifestAfterARestoreAndRecoversItsAppendOnlyFile()
+    public async Task GarnetRunsAsTheGarnetServerProgramWithoutAToolRestoreAndRecoversItsAppendOnlyFile()
     {
         var builder = DistributedApplication.CreateBuilder();
         var data = Path.Combine(Path.GetTempPath(), "aspire70b-test-garnet");
-        var garnet = builder.AddGarnet("batches", "/repo", data);
+        var garnet = builder.AddGarnet("batches", "/repo/GarnetServer/bin/Debug/net10.0/Aspire70B.GarnetServer.dll", data);
+        var cache = builder.AddGarnet("cache", "/repo/GarnetServer/bin/Debug/net10.0/Aspire70B.GarnetServer.dll");
         Allocate(garnet.Resource, 16381);
+        Allocate(cache.Resource, 16382);
 
-        Assert.Equal(("dotnet", "/repo"), (garnet.Resource.Command, garnet.Resource.WorkingDirectory));
+        Assert.Equal(("dotnet", "/repo/GarnetServer/bin/Debug/net10.0"), (garnet.Resource.Command, garnet.Resource.WorkingDirectory));
         Assert.Equal(
-            ["tool", "run", "garnet-server", "--", "--bind", "127.0.0.1", "--port", "16381",
-             "--aof", "--aof-commit-freq", "0", "--checkpointdir", data, "--logdir", data, "--device-type", "RandomAccess", "--recover"],
+            ["/repo/GarnetServer/bin/Debug/net10.0/Aspire70B.GarnetServer.dll", "--bind", "127.0.0.1", "--port", "16381",
+             "--aof", "--aof-commit-freq", "0", "--checkpointdir", data, "--recover"],
             await garnet.Resource.GetArgumentValuesAsync());
-        var restore = builder.Resources.OfType<ExecutableResource>().Single(r => r.Name == "batches-tools");
-        Assert.Equal(["tool", "restore"], await restore.GetArgumentValuesAsync());
-        Assert.Contains(garnet.Resource.Annotations.OfType<WaitAnnotation>(), w => w.Resource == restore && w.WaitType == WaitType.WaitForCompletion);
+        Assert.Equal(
+            ["/repo/GarnetServer/bin/Debug/net10.0/Aspire70B.GarnetServer.dll", "--bind", "127.0.0.1", "--port", "16382"],
+            await cache.Resource.GetArgumentValuesAsync());
+        Assert.Equal(["batches", "cache"], builder.Resources.Select(r => r.Name).Order());
+        Assert.Empty(garnet.Resource.Annotations.OfType<WaitAnnotation>());
     }
 
     [Fact]
@@ -50,8 +54,8 @@ public sealed class RedisCompatibleResourceTests
     {
         var builder = DistributedApplication.CreateBuilder();
         builder.Configuration["ConnectionStrings:cache"] = "cache.internal:6380";
-        var configured = builder.AddRedisCompatible("cache", new CacheChoice(CacheSource.Configured, "set"), "/repo").WithFlushPromptCacheCommand();
-        var redis = builder.AddRedisCompatible("batches", new CacheChoice(CacheSource.RedisServer, "on PATH", RedisServerPath: "/usr/bin/redis-server"), "/repo");
+        var configured = builder.AddRedisCompatible("cache", new CacheChoice(CacheSource.Configured, "set"), "/repo/Aspire70B.GarnetServer.dll").WithFlushPromptCacheCommand();
+        var redis = builder.AddRedisCompatible("batches", new CacheChoice(CacheSource.RedisServer, "on PATH", RedisServerPath: "/usr/bin/redis-server"), "/repo/Aspire70B.GarnetServer.dll");
 
         Assert.IsNotType<RedisCompatibleResource>(configured.Resource);
         Assert.Equal("cache.internal:6380", await configured.Resource.ConnectionStringExpression.GetValueAsync(default));

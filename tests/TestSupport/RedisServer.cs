@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Garnet;
 
 namespace Aspire70B.TestSupport;
 
@@ -13,15 +14,19 @@ public enum RedisKind
 }
 
 /// <summary>
-/// A real Redis-compatible server process on a free loopback port: <c>redis-server</c> from PATH (CI installs it),
-/// or Garnet from the repository's tool manifest. It can be stopped and started again on the same port to test
-/// fail-open behaviour. Without redis-server on PATH outside CI, Redis tests run against Garnet and say so.
-/// A durable server (<see cref="StartDurableAsync"/>) is the batch store's: every acknowledged write is fsync'd to an
-/// append-only file in a data directory, and a start on the same directory recovers it.
+/// A real Redis-compatible server on a free loopback port: a <c>redis-server</c> process from PATH (CI installs it), or
+/// Garnet in this process (Microsoft.Garnet as a library). It can be stopped and started again on the same port to
+/// test fail-open behaviour. Without redis-server on PATH outside CI, Redis tests run against Garnet and say so.
+/// A durable server (<see cref="StartDurableAsync"/>) is the batch store's, and a process of its own so that it can be
+/// killed: every acknowledged write is fsync'd to an append-only file in a data directory, and a start on the same
+/// directory recovers it (Garnet: the solution's GarnetServer project).
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    // Garnet's default native device needs glibc 2.38 (Debian 12 has 2.36); .NET's RandomAccess works everywhere.
+    private static readonly string[] GarnetStorage = ["--device-type", "RandomAccess"];
     private Process? _process;
+    private GarnetServer? _garnet;
 
     private RedisServer(RedisKind kind, int port, string? dataDirectory = null)
     {
@@ -72,21 +77,29 @@ public sealed class RedisServer : IAsyncDisposable
 
         ActualKind = useRedis ? RedisKind.Redis : RedisKind.Garnet;
         var port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!useRedis && DataDirectory is null)
+        {
+            // Nothing to keep and nothing to kill: Garnet as a library, in this process.
+            var started = Stopwatch.StartNew();
+            _garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", port, .. GarnetStorage]);
+            _garnet.Start();
+            LastGarnetStart = started.Elapsed;
+            await WaitForPingAsync(() => null);
+            return;
+        }
+
         string[] persistence = (useRedis, DataDirectory) switch
         {
             (true, null) => ["--save", "", "--appendonly", "no"],
             (true, { } dir) => ["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir, "--maxmemory-policy", "noeviction"],
-            (false, null) => [],
-            // Garnet's default native device needs glibc 2.38; RandomAccess works everywhere. Without --recover a
-            // restart comes back empty.
-            (false, { } dir) => ["--aof", "--aof-commit-freq", "0", "--checkpointdir", dir, "--device-type", "RandomAccess", "--recover"],
+            // Without --recover a restart comes back empty.
+            (false, { } dir) => ["--aof", "--aof-commit-freq", "0", "--checkpointdir", dir, "--recover", .. GarnetStorage],
+            _ => throw new InvalidOperationException("unreachable"),
         };
+        // A durable Garnet is the solution's GarnetServer process, so that a test can kill it (SIGKILL) and start it again.
         var start = useRedis
             ? new ProcessStartInfo(redis!, ["--port", port, "--bind", "127.0.0.1", .. persistence])
-            : new ProcessStartInfo("dotnet", ["tool", "run", "garnet-server", "--", "--bind", "127.0.0.1", "--port", port, .. persistence])
-            {
-                WorkingDirectory = RepositoryRoot(),
-            };
+            : new ProcessStartInfo("dotnet", [GarnetServerDll(), "--bind", "127.0.0.1", "--port", port, .. persistence]);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
@@ -95,13 +108,20 @@ public sealed class RedisServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        await WaitForPingAsync(() => _process is { HasExited: true } exited ? exited.ExitCode : null);
+    }
 
+    /// <summary>How long the last in-process Garnet took to construct and start (for the report, not a verdict).</summary>
+    public static TimeSpan? LastGarnetStart { get; private set; }
+
+    private async Task WaitForPingAsync(Func<int?> exitCode)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
+            if (exitCode() is { } code)
             {
-                throw new InvalidOperationException($"{ActualKind} exited with {_process.ExitCode} while starting.");
+                throw new InvalidOperationException($"{ActualKind} exited with {code} while starting.");
             }
 
             if (await PingAsync())
@@ -120,6 +140,8 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        _garnet?.Dispose();
+        _garnet = null;
         if (_process is { HasExited: false } process)
         {
             process.Kill(entireProcessTree: true);
@@ -163,6 +185,13 @@ public sealed class RedisServer : IAsyncDisposable
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
+
+    private static string GarnetServerDll()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(RepositoryRoot(), "GarnetServer", "bin", configuration, "net10.0", "Aspire70B.GarnetServer.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"GarnetServer is not built: {dll}");
+    }
 
     public static string RepositoryRoot()
     {
