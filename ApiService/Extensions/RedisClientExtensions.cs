@@ -29,7 +29,15 @@ internal static class RedisClientExtensions
         if (cache is not null)
         {
             var shared = batches == cache;
-            builder.AddRedisClient(CacheName, settings => settings.DisableHealthChecks = true, options =>
+            // A span per prompt-cache command cost a fifth of the cache-hit path's throughput (bench/README.md, "Redis
+            // command spans"), and the chat span already says hit, miss or bypass: the cache's commands are traced only
+            // when asked for (Aspire:StackExchange:Redis:cache:DisableTracing=false). The batch store's always are.
+            var traceCache = configuration.GetValue<bool?>($"Aspire:StackExchange:Redis:{CacheName}:DisableTracing") is false;
+            builder.AddRedisClient(CacheName, settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.DisableTracing = !traceCache;
+            }, options =>
             {
                 StartWithoutServer(options);
                 // A cache that is down is a miss at once, not a request parked in the client's backlog; batch commands

@@ -78,8 +78,10 @@ public sealed class RedisClientRegistrationTests
         Assert.True(clients.Batches.IsConnected);
     }
 
-    [Fact]
-    public async Task RedisCommandsAreTracedByAspiresInstrumentation()
+    [Theory]
+    [InlineData("batches")]
+    [InlineData("cache")]
+    public async Task RedisCommandsAreTracedByAspiresInstrumentation(string client)
     {
         await using var server = await RedisServer.StartAsync(RedisKind.Redis);
         var port = server.Port.ToString(CultureInfo.InvariantCulture);
@@ -98,14 +100,18 @@ public sealed class RedisClientRegistrationTests
             },
         };
         ActivitySource.AddActivityListener(listener);
-        await using var clients = await RedisClients.StartAsync(server.ConnectionString);
+        // The batch store is traced by default; the prompt cache (its hot path) when asked for.
+        await using var clients = client == "batches"
+            ? await RedisClients.StartAsync(cache: null, batches: server.ConnectionString)
+            : await RedisClients.StartAsync(server.ConnectionString, settings: new Dictionary<string, string?> { ["Aspire:StackExchange:Redis:cache:DisableTracing"] = "false" });
+        var multiplexer = client == "batches" ? clients.Batches : clients.Cache;
 
         // The instrumentation turns profiled commands into spans on its own schedule (every few seconds): keep the
         // commands coming until one arrives, bounded generously.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         while (!traced.Task.IsCompleted)
         {
-            await clients.Cache.GetDatabase().StringSetAsync("traced", "yes");
+            await multiplexer.GetDatabase().StringSetAsync("traced", "yes");
             await Task.WhenAny(traced.Task, Task.Delay(500, timeout.Token));
         }
 

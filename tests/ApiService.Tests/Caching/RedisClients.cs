@@ -19,7 +19,7 @@ internal sealed class RedisClients : IAsyncDisposable
 
     public IConnectionMultiplexer Batches => Services.GetRequiredKeyedService<IConnectionMultiplexer>(RedisClientExtensions.BatchesKey);
 
-    public static async Task<RedisClients> StartAsync(string? cache, string? batches = null, bool cacheEnabled = true)
+    public static async Task<RedisClients> StartAsync(string? cache, string? batches = null, bool cacheEnabled = true, IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -28,6 +28,7 @@ internal sealed class RedisClients : IAsyncDisposable
             ["ConnectionStrings:batches"] = batches,
             ["PromptCache:Enabled"] = cacheEnabled ? "true" : "false",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddLogging();
         builder.AddRedisClients();
         var host = builder.Build();
