@@ -61,7 +61,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartDurableAsync(RedisKind kind, string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
-        var server = new RedisServer(kind, FreePort(), dataDirectory);
+        var server = new RedisServer(kind, RestartablePort(), dataDirectory);
         await server.StartAsync();
         return server;
     }
@@ -171,6 +171,30 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768–60999), for a server a test kills and starts again on the same
+    /// port: while it is down, no other test's port-0 bind (every other server, every client socket) can be handed it.
+    /// </summary>
+    private static int RestartablePort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException("No free port between 20000 and 32000.");
     }
 
     private static int FreePort()
