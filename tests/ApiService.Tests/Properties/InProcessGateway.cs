@@ -1,3 +1,4 @@
+using Aspire70B.ApiService.Tests.Infrastructure;
 using Aspire70B.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,20 +62,6 @@ public sealed class InProcessGateway : IAsyncLifetime
 
             builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, LoopbackCaller>());
         }
-    }
-
-    /// <summary>The in-memory server has no remote address; the gateway without API keys serves loopback callers only.</summary>
-    private sealed class LoopbackCaller : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                context.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }
 

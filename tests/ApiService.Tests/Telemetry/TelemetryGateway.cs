@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aspire70B.ApiService.Tests.Infrastructure;
 using Aspire70B.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -166,21 +167,6 @@ public sealed class TracedGateway : IAsyncDisposable
                     .WithMetrics(meters => meters.AddInMemoryExporter(metrics));
             });
         }
-
-    }
-
-    /// <summary>The in-memory server has no remote address; the gateway without API keys serves loopback callers only.</summary>
-    private sealed class LoopbackCaller : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                context.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 
     /// <summary>The exporters add from the SDK's threads while a test reads.</summary>
