@@ -56,9 +56,10 @@ internal sealed partial class ChatCompletionHandler(
 
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var header = new ChunkHeader(id, created, deployment.ServedModelName);
         IChatResponseSink sink = plan.Parameters.Stream
-            ? new SseChatResponseSink(context.Response, id, created, deployment.ServedModelName, plan.Parameters.N, plan.Parameters.IncludeUsage)
-            : new JsonChatResponseSink(context.Response, id, created, deployment.ServedModelName);
+            ? new SseChatResponseSink(context.Response, header, plan.Parameters.N, plan.Parameters.IncludeUsage)
+            : new JsonChatResponseSink(context.Response, header);
         var finishes = new List<string>();
         var usage = new CompletionUsage(0, 0);
         TimeSpan? firstToken = null;
@@ -90,8 +91,10 @@ internal sealed partial class ChatCompletionHandler(
             }
 
             var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
-            await foreach (var chunk in source.WithCancellation(aborted))
+            await using var chunks = source.GetAsyncEnumerator(aborted);
+            while (await NextAsync(chunks, sink, aborted))
             {
+                var chunk = chunks.Current;
                 if (!sink.Started)
                 {
                     firstToken = time.GetElapsedTime(started);
@@ -332,6 +335,37 @@ internal sealed partial class ChatCompletionHandler(
             var entry = new CachedCompletion([.. texts.Select(t => new CachedChoice(t.Key, t.Value.Text.ToString(), t.Value.Finish!, t.Value.Stop))], usage);
             await cache.SetAsync(storeKey, entry, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The next chunk. When it is not there yet, what has been written is flushed first: the client then has every
+    /// event the gateway has while it waits, and events that arrived together leave in one write.
+    /// </summary>
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<CompletionChunk> chunks, IChatResponseSink sink, CancellationToken cancellationToken)
+    {
+        var next = chunks.MoveNextAsync();
+        if (!next.IsCompleted && sink.Started)
+        {
+            try
+            {
+                await sink.FlushAsync(cancellationToken);
+            }
+            catch
+            {
+                // The client is gone (its token cancels the read too): let the read finish before the enumerator is disposed.
+                try
+                {
+                    await next;
+                }
+                catch (Exception e) when (e is OperationCanceledException or BackendException)
+                {
+                }
+
+                throw;
+            }
+        }
+
+        return await next;
     }
 
     private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, GenAIOutputCollector? output, CancellationToken cancellationToken)

@@ -7,41 +7,30 @@ namespace Aspire70B.ApiService.Chat;
 /// <summary>Writes OpenAI's chat completion object and its streaming chunks.</summary>
 internal static class ChatResponseJson
 {
-    public static byte[] Chunk(string id, long created, string model, int index, Action<Utf8JsonWriter> writeDelta, string? finishReason)
+    /// <summary>One <c>chat.completion.chunk</c> for choice <paramref name="index"/>; <paramref name="writeDelta"/> writes the delta's members.</summary>
+    public static void Chunk<TState>(Utf8JsonWriter w, ChunkHeader header, int index, TState state, Action<Utf8JsonWriter, TState> writeDelta, string? finishReason)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            Header(w, id, created, model, "chat.completion.chunk");
-            w.WriteStartArray("choices");
-            w.WriteStartObject();
-            w.WriteNumber("index", index);
-            w.WriteStartObject("delta");
-            writeDelta(w);
-            w.WriteEndObject();
-            w.WriteNull("logprobs");
-            WriteNullable(w, "finish_reason", finishReason);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return buffer.ToArray();
+        Header(w, header.Id, header.Created, header.Model, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", index);
+        w.WriteStartObject("delta");
+        writeDelta(w, state);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        WriteNullable(w, "finish_reason", finishReason);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
-    public static byte[] UsageChunk(string id, long created, string model, CompletionUsage usage, bool fromCache)
+    public static void UsageChunk(Utf8JsonWriter w, ChunkHeader header, CompletionUsage usage, bool fromCache)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            Header(w, id, created, model, "chat.completion.chunk");
-            w.WriteStartArray("choices");
-            w.WriteEndArray();
-            Usage(w, usage, fromCache);
-            w.WriteEndObject();
-        }
-
-        return buffer.ToArray();
+        Header(w, header.Id, header.Created, header.Model, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteEndArray();
+        Usage(w, usage, fromCache);
+        w.WriteEndObject();
     }
 
     public static void RoleDelta(Utf8JsonWriter w)
@@ -158,6 +147,9 @@ internal static class ChatResponseJson
         }
     }
 }
+
+/// <summary>What every chunk of one response repeats.</summary>
+internal readonly record struct ChunkHeader(string Id, long Created, string Model);
 
 /// <summary>One finished choice of a non-streaming response.</summary>
 internal sealed record ChoiceResult(int Index, string? Content, IReadOnlyList<ToolCall> ToolCalls, string FinishReason);

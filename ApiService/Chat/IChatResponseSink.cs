@@ -13,6 +13,9 @@ internal interface IChatResponseSink
 
     Task WriteAsync(ChatEvent chatEvent, CancellationToken cancellationToken);
 
+    /// <summary>Sends what has been written so far; called before the gateway waits for more from the model server.</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken);
+
     Task CompleteAsync(CancellationToken cancellationToken);
 
     /// <summary>Reports a failure: an error response before the start, an error event after it.</summary>

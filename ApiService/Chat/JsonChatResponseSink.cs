@@ -6,7 +6,7 @@ using Aspire70B.Serving.Templates;
 namespace Aspire70B.ApiService.Chat;
 
 /// <summary>Collects chat events and writes OpenAI's chat completion object once every choice has finished.</summary>
-internal sealed class JsonChatResponseSink(HttpResponse response, string id, long created, string model) : IChatResponseSink
+internal sealed class JsonChatResponseSink(HttpResponse response, ChunkHeader header) : IChatResponseSink
 {
     private readonly SortedDictionary<int, (StringBuilder Text, IReadOnlyList<ToolCall> Calls, string? Finish)> _choices = [];
     private CompletionUsage _usage = new(0, 0);
@@ -44,8 +44,12 @@ internal sealed class JsonChatResponseSink(HttpResponse response, string id, lon
         Started = true;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
-        await response.Body.WriteAsync(ChatResponseJson.Completion(id, created, model, choices, _usage, _fromCache), cancellationToken);
+        var body = ChatResponseJson.Completion(header.Id, header.Created, header.Model, choices, _usage, _fromCache);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, cancellationToken);
     }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     public Task FailAsync(OpenAIError error, TimeSpan? retryAfter, CancellationToken cancellationToken) =>
         OpenAIErrorResult.WriteAsync(response, error, retryAfter, cancellationToken);

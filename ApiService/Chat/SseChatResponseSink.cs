@@ -1,27 +1,28 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
-using Aspire70B.ApiService.Backend;
 using Aspire70B.ApiService.Errors;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Aspire70B.ApiService.Chat;
 
 /// <summary>
-/// Writes chat chunks as server-sent events, each flushed as it is written: a role chunk per choice first, then
-/// deltas, tool calls and finishes, the usage chunk when asked for, and <c>[DONE]</c>. A failure after the start is
-/// one error event and no <c>[DONE]</c>, so a broken stream never looks finished.
+/// Writes chat chunks as server-sent events straight into the response pipe: a role chunk per choice first, then
+/// deltas, tool calls and finishes, the usage chunk when asked for, and <c>[DONE]</c>. Events are written without a
+/// flush each; the caller flushes (<see cref="FlushAsync"/>) whenever it is about to wait for the model server, so the
+/// client has every event the gateway has, and events that arrived together leave in one write. A failure after the
+/// start is one error event and no <c>[DONE]</c>, so a broken stream never looks finished. Not thread-safe.
 /// </summary>
-internal sealed class SseChatResponseSink(HttpResponse response, string id, long created, string model, int choices, bool includeUsage) : IChatResponseSink
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The JSON writer holds no unmanaged resource; it writes into the response pipe, which the server completes.")]
+internal sealed class SseChatResponseSink(HttpResponse response, ChunkHeader header, int choices, bool includeUsage) : IChatResponseSink
 {
-    private static readonly byte[] Prefix = "data: "u8.ToArray();
-    private static readonly byte[] Separator = "\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
-
-    private CompletionUsage? _usage;
-    private bool _usageFromCache;
+    private readonly PipeWriter _pipe = response.BodyWriter;
+    private Utf8JsonWriter? _json;
+    private UsageEvent? _usage;
 
     public bool Started { get; private set; }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -31,43 +32,49 @@ internal sealed class SseChatResponseSink(HttpResponse response, string id, long
         Started = true;
         for (var index = 0; index < choices; index++)
         {
-            await WriteEventAsync(ChatResponseJson.Chunk(id, created, model, index, ChatResponseJson.RoleDelta, null), cancellationToken);
+            ChatResponseJson.Chunk(Begin(), header, index, 0, static (w, _) => ChatResponseJson.RoleDelta(w), null);
+            End();
         }
 
-        await response.Body.FlushAsync(cancellationToken);
+        return Task.CompletedTask;
     }
 
-    public async Task WriteAsync(ChatEvent chatEvent, CancellationToken cancellationToken)
+    public Task WriteAsync(ChatEvent chatEvent, CancellationToken cancellationToken)
     {
-        byte[]? payload = chatEvent switch
+        switch (chatEvent)
         {
-            ContentDelta delta => ChatResponseJson.Chunk(id, created, model, delta.Index, w => w.WriteString("content", delta.Text), null),
-            ToolCallsEvent calls => ChatResponseJson.Chunk(id, created, model, calls.Index, w => ChatResponseJson.ToolCallsDelta(w, calls.Calls), null),
-            FinishEvent finish => ChatResponseJson.Chunk(id, created, model, finish.Index, static _ => { }, finish.Reason),
-            _ => null,
-        };
-        if (chatEvent is UsageEvent usage)
-        {
-            _usage = usage.Usage;
-            _usageFromCache = usage.FromCache;
+            case ContentDelta delta:
+                ChatResponseJson.Chunk(Begin(), header, delta.Index, delta.Text, static (w, text) => w.WriteString("content", text), null);
+                End();
+                break;
+            case ToolCallsEvent calls:
+                ChatResponseJson.Chunk(Begin(), header, calls.Index, calls.Calls, static (w, c) => ChatResponseJson.ToolCallsDelta(w, c), null);
+                End();
+                break;
+            case FinishEvent finish:
+                ChatResponseJson.Chunk(Begin(), header, finish.Index, 0, static (_, _) => { }, finish.Reason);
+                End();
+                break;
+            case UsageEvent usage:
+                _usage = usage;
+                break;
         }
 
-        if (payload is not null)
-        {
-            await WriteEventAsync(payload, cancellationToken);
-            await response.Body.FlushAsync(cancellationToken);
-        }
+        return Task.CompletedTask;
     }
+
+    public async ValueTask FlushAsync(CancellationToken cancellationToken) => await _pipe.FlushAsync(cancellationToken);
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         if (includeUsage && _usage is { } usage)
         {
-            await WriteEventAsync(ChatResponseJson.UsageChunk(id, created, model, usage, _usageFromCache), cancellationToken);
+            ChatResponseJson.UsageChunk(Begin(), header, usage.Usage, usage.FromCache);
+            End();
         }
 
-        await response.Body.WriteAsync(Done, cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
+        _pipe.Write("data: [DONE]\n\n"u8);
+        await _pipe.FlushAsync(cancellationToken);
     }
 
     public async Task FailAsync(OpenAIError error, TimeSpan? retryAfter, CancellationToken cancellationToken)
@@ -79,14 +86,31 @@ internal sealed class SseChatResponseSink(HttpResponse response, string id, long
             return;
         }
 
-        await WriteEventAsync(error.ToJsonBytes(), cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
+        _pipe.Write("data: "u8);
+        _pipe.Write(error.ToJsonBytes());
+        _pipe.Write("\n\n"u8);
+        await _pipe.FlushAsync(cancellationToken);
     }
 
-    private async Task WriteEventAsync(byte[] json, CancellationToken cancellationToken)
+    /// <summary>Starts an event and returns the JSON writer for its payload; <see cref="End"/> closes it.</summary>
+    private Utf8JsonWriter Begin()
     {
-        await response.Body.WriteAsync(Prefix, cancellationToken);
-        await response.Body.WriteAsync(json, cancellationToken);
-        await response.Body.WriteAsync(Separator, cancellationToken);
+        _pipe.Write("data: "u8);
+        if (_json is null)
+        {
+            _json = new Utf8JsonWriter(_pipe);
+        }
+        else
+        {
+            _json.Reset(_pipe);
+        }
+
+        return _json;
+    }
+
+    private void End()
+    {
+        _json!.Flush();
+        _pipe.Write("\n\n"u8);
     }
 }

@@ -41,14 +41,16 @@ internal sealed class GenerationResult(GenerationJob job) : IResult
         var first = true;
         try
         {
-            await foreach (var step in engine.RunAsync(Job.Request, cancellation).ConfigureAwait(false))
+            await using var steps = engine.RunAsync(Job.Request, cancellation).GetAsyncEnumerator(cancellation);
+            while (await NextStepAsync(steps, sse, cancellation).ConfigureAwait(false))
             {
+                var step = steps.Current;
                 if (first && shape.HasOpeningChunk)
                 {
                     for (var i = 0; i < Job.Choices; i++)
                     {
                         UsageNumbers? usage = continuous ? new UsageNumbers(Job.PromptTokensOf(i), 0) : null;
-                        await sse.WriteEventAsync((i, usage), (json, s) => shape.WriteOpeningChunk(json, context, s.i, s.usage), cancellation).ConfigureAwait(false);
+                        sse.WriteEvent((i, usage), (json, s) => shape.WriteOpeningChunk(json, context, s.i, s.usage));
                     }
                 }
 
@@ -57,11 +59,12 @@ internal sealed class GenerationResult(GenerationJob job) : IResult
                 {
                     tokensPerChoice[delta.Index]++;
                     UsageNumbers? usage = continuous ? new UsageNumbers(Job.PromptTokensOf(delta.Index), tokensPerChoice[delta.Index]) : null;
-                    await sse.WriteEventAsync((delta, usage), (json, s) => shape.WriteDeltaChunk(json, context, s.delta, s.usage), cancellation).ConfigureAwait(false);
+                    sse.WriteEvent((delta, usage), (json, s) => shape.WriteDeltaChunk(json, context, s.delta, s.usage));
                     sent++;
                     if (sent == Job.Faults.DropAfterTokens)
                     {
                         SimulatorLog.FaultInjected(logger, $"connection dropped after {sent} tokens");
+                        await sse.FlushAsync(cancellation).ConfigureAwait(false);
                         http.Abort();
                         return;
                     }
@@ -97,6 +100,37 @@ internal sealed class GenerationResult(GenerationJob job) : IResult
             await sse.WriteEventAsync(error, (json, x) => x.WriteTo(json), cancellation).ConfigureAwait(false);
             await sse.WriteDoneAsync(cancellation).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The engine's next step. When it is not ready yet, the events written so far are sent first, so the client has
+    /// every token the engine has produced while it waits, and a step's events leave together.
+    /// </summary>
+    private static async ValueTask<bool> NextStepAsync(IAsyncEnumerator<EngineStep> steps, SseWriter sse, CancellationToken cancellationToken)
+    {
+        var next = steps.MoveNextAsync();
+        if (!next.IsCompleted)
+        {
+            try
+            {
+                await sse.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The client is gone and the engine run sees the same token: let the step end before the run is disposed.
+                try
+                {
+                    await next.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                throw;
+            }
+        }
+
+        return await next.ConfigureAwait(false);
     }
 
     private async Task RespondAsync(HttpContext http)
