@@ -111,12 +111,19 @@ public static class VllmBuilderExtensions
             .WithHttpEndpoint(name: HttpEndpointName, targetPort: ContainerPort)
             .WithArgs(["--model", profile.HuggingFaceRepo, .. VllmLaunch.EngineArguments(profile.ToPlanRequest(), profile.ServedModelName),
                 "--host", "0.0.0.0", "--port", ContainerPort.ToString(CultureInfo.InvariantCulture)])
-            .WithContainerRuntimeArgs("--runtime", "nvidia", "--gpus", "all", "--ipc=host")
+            .WithContainerRuntimeArgs("--runtime", "nvidia", "--gpus", Gpus(info.GpuDevices), "--ipc=host")
             .WithVolume(volumeName, "/root/.cache/huggingface")
             .WithAnnotation(new VllmServerAnnotation(VllmServerKind.Container, profile, info.Plan,
-                ReferenceExpression.Create($"{container.GetEndpoint(HttpEndpointName).Property(EndpointProperty.Url)}")) { StartupTimeout = info.StartupTimeout })
+                ReferenceExpression.Create($"{container.GetEndpoint(HttpEndpointName).Property(EndpointProperty.Url)}"))
+            {
+                StartupTimeout = info.StartupTimeout,
+                GpuDevices = info.GpuDevices,
+            })
             .WithHuggingFaceToken();
     }
+
+    // Docker's --gpus takes a CSV field: a device list with commas must be quoted inside the value.
+    private static string Gpus(IReadOnlyList<int> devices) => devices.Count == 0 ? "all" : $"\"device={VllmReplicaExtensions.DeviceList(devices)}\"";
 
     /// <summary>The port vLLM listens on inside its container.</summary>
     public const int ContainerPort = 8000;
@@ -216,6 +223,7 @@ public static class VllmBuilderExtensions
                     new("vllm.profile", info.Profile.Name),
                     new("vllm.served_model_name", info.Profile.ServedModelName),
                     new("vllm.server", info.Kind.ToString()),
+                    .. info.GpuDevices.Count > 0 ? [new ResourcePropertySnapshot("vllm.gpus", VllmReplicaExtensions.DeviceList(info.GpuDevices))] : Array.Empty<ResourcePropertySnapshot>(),
                 ],
             })
             .WithHealthCheck(healthKey)
