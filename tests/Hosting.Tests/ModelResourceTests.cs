@@ -98,6 +98,60 @@ public sealed class ModelResourceTests
     }
 
     [Fact]
+    public async Task AReplicaOnSomeGpusSeesOnlyThemAndItsModelCarriesItsTierAndCapacity()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var vllm = builder.AddVllm("vllm-2", DeploymentProfiles.Bf16Tp2A100, "/opt/venv/bin/vllm").WithGpuDevices([2, 3]);
+        var model = vllm.AddModel("model-2").AsReplica();
+        Allocate(vllm.Resource, "http", 41234);
+
+        var environment = await vllm.Resource.GetEnvironmentVariableValuesAsync();
+
+        Assert.Equal("2,3", environment["CUDA_VISIBLE_DEVICES"]);
+        Assert.Equal("Endpoint=http://localhost:41234;Model=llama-3.1-70b-instruct;Tier=Primary;MaxSequences=32", await model.Resource.ConnectionStringExpression.GetValueAsync(default));
+        var properties = model.Resource.Annotations.OfType<ResourceSnapshotAnnotation>().Single().InitialSnapshot.Properties.ToDictionary(p => p.Name, p => p.Value);
+        Assert.Equal(("2,3", "Primary", "32"), (properties["vllm.gpus"], properties["aspire70b.replica.tier"], properties["aspire70b.replica.max_sequences"]));
+        Assert.Equal("bf16-tp2-a100", properties["vllm.profile"]);
+    }
+
+    [Fact]
+    public async Task AnOverflowReplicaStatesItsOwnCapacity()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var model = builder.AddExternalVllm("vllm-modal", Profile, new Uri("http://gpu-box:8000")).AddModel("model-modal").AsReplica(ModelReplicaTier.Overflow, 96);
+
+        Assert.Equal("Endpoint=http://gpu-box:8000;Model=llama-3.1-70b-instruct;Tier=Overflow;MaxSequences=96", await model.Resource.ConnectionStringExpression.GetValueAsync(default));
+        Assert.Equal((ModelReplicaTier.Overflow, 96), (model.Resource.Replica!.Tier, model.Resource.Replica.MaxSequences));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.AsReplica(ModelReplicaTier.Primary, 0));
+    }
+
+    [Fact]
+    public async Task AsAContainerAReplicaOnSomeGpusAsksDockerForThoseDevicesOnly()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var container = builder.AddVllm("vllm-1", Profile, "/opt/venv/bin/vllm").WithGpuDevices([0]).RunAsContainer();
+        var runtimeArgs = new List<object>();
+        foreach (var callback in container.Resource.Annotations.OfType<ContainerRuntimeArgsCallbackAnnotation>())
+        {
+            await callback.Callback(new ContainerRuntimeArgsCallbackContext(runtimeArgs, default));
+        }
+
+        Assert.Equal(["--runtime", "nvidia", "--gpus", "\"device=0\"", "--ipc=host"], runtimeArgs.Cast<string>());
+        Assert.Equal([0], container.Resource.Annotations.OfType<VllmServerAnnotation>().Single().GpuDevices);
+    }
+
+    [Fact]
+    public void GpuDevicesAreDistinctIndices()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var vllm = builder.AddVllm("vllm", Profile, "/opt/venv/bin/vllm");
+
+        Assert.Throws<ArgumentException>(() => vllm.WithGpuDevices([]));
+        Assert.Throws<ArgumentException>(() => vllm.WithGpuDevices([1, 1]));
+        Assert.Throws<ArgumentException>(() => vllm.WithGpuDevices([-1]));
+    }
+
+    [Fact]
     public async Task ModalIsAnEndpointWithTheProxyTokenAsSecretParameters()
     {
         var builder = DistributedApplication.CreateBuilder();
