@@ -52,9 +52,14 @@ public sealed class ReplicaTests
         }
 
         var gateway = await ModelConnectionStringsAsync(app, timeout.Token);
-        Assert.Equal(["ConnectionStrings__model-1", "ConnectionStrings__model-2"], gateway.Keys.Order(StringComparer.Ordinal));
+        // Aspire also sets an underscore copy of a hyphenated name (model_1) for tools that cannot read a hyphen in a
+        // variable's name; the gateway takes only "model" and "model-…" (the replica contract), so each replica once.
+        Assert.Equal(
+            ["ConnectionStrings__model-1", "ConnectionStrings__model-2", "ConnectionStrings__model_1", "ConnectionStrings__model_2"],
+            gateway.Keys.Order(StringComparer.Ordinal));
         Assert.Same(app.Resource<VllmModelResource>("model-1"), gateway["ConnectionStrings__model-1"]);
         Assert.Same(app.Resource<VllmModelResource>("model-2"), gateway["ConnectionStrings__model-2"]);
+        Assert.Same(app.Resource<VllmModelResource>("model-1"), gateway["ConnectionStrings__model_1"]);
         Assert.Equal(["model-1", "model-2"], WaitsFor(app));
     }
 
@@ -104,8 +109,8 @@ public sealed class ReplicaTests
     public async Task OverflowModalIsTheStoredDeploymentAsAnOverflowModelTheGatewayGetsButDoesNotWaitFor()
     {
         using var fakes = new FakeTools();
-        var url = new Uri("https://acme--aspire70b-awq-int4-a100-serve.modal.run");
-        ModalDeployments.Open(fakes.PathOf("config")).Save("awq-int4-a100", url);
+        const string url = "https://acme--aspire70b-awq-int4-a100-serve.modal.run";
+        ModalDeployments.Open(fakes.PathOf("config")).Save("awq-int4-a100", new Uri(url));
         using var timeout = new CancellationTokenSource(TestApp.Bound);
         await using var app = await AppHostModel.CreateAsync(
             ["--overflow", "modal", "--config-dir", fakes.PathOf("config"), "--Parameters:modal-key", "wk-abc", "--Parameters:modal-secret", "ws-def"],
@@ -124,7 +129,7 @@ public sealed class ReplicaTests
         Assert.Same(app.Resource<RemoteVllmResource>("vllm-modal"), modal.Parent);
         Assert.Equal("Overflow", InitialProperties(modal)["aspire70b.replica.tier"]);
         var gateway = await ModelConnectionStringsAsync(app, timeout.Token);
-        Assert.Equal(["ConnectionStrings__model", "ConnectionStrings__model-modal"], gateway.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["ConnectionStrings__model", "ConnectionStrings__model-modal", "ConnectionStrings__model_modal"], gateway.Keys.Order(StringComparer.Ordinal));
         Assert.Same(modal, gateway["ConnectionStrings__model-modal"]);
         Assert.Equal(["model"], WaitsFor(app));
     }

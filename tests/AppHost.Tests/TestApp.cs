@@ -84,7 +84,7 @@ internal sealed class TestApp : IAsyncDisposable
         try
         {
             await Starting.WaitAsync(timeout.Token);
-            foreach (var name in new[] { "cache", "batches", .. ModelNames, "apiservice" })
+            foreach (var name in (string[])["cache", "batches", .. ModelNames, "apiservice"])
             {
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
             }
