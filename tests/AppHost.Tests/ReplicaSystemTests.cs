@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aspire70B.AppHost.Tests;
+
+/// <summary>The real AppHost with <c>--replicas 2</c>: two simulators, each model its own healthy resource, both given to the gateway.</summary>
+public sealed class ReplicaSystemTests
+{
+    [Fact]
+    public async Task TwoReplicasStartAsTwoHealthyModelsEachWithItsMetricsAndTheGatewayGetsBoth()
+    {
+        await using var test = await TestApp.StartAsync(["--replicas", "2", "--time-scale", "0"], waitUntilHealthy: false);
+        using var timeout = new CancellationTokenSource(TestApp.Bound);
+
+        Assert.Equal(["model-1", "model-2"], test.ModelNames);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var endpoints = new List<string>();
+        foreach (var name in test.ModelNames)
+        {
+            await test.App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            var model = test.Snapshot(name);
+            Assert.Equal(KnownResourceStates.Running, model.State?.Text);
+            Assert.Equal(HealthStatus.Healthy, model.HealthStatus);
+            Assert.Equal("Primary", model.Properties.Single(p => p.Name == "aspire70b.replica.tier").Value);
+            var metrics = model.Urls.Single(u => u.Name == "metrics").Url;
+            Assert.Matches(@"^http://localhost:\d+/metrics$", metrics);
+            endpoints.Add(metrics);
+            // The figures the gateway polls, per replica: its load, its KV cache and its prefix cache (vLLM 0.11's names:
+            // its KV usage is kv_cache_usage_perc; gpu_cache_usage_perc is hidden behind --show-hidden-metrics-for-version).
+            var text = await http.GetStringAsync(new Uri(metrics), timeout.Token);
+            foreach (var series in new[] { "vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:prefix_cache_queries_total", "vllm:prefix_cache_hits_total" })
+            {
+                Assert.Matches(new Regex($@"(?m)^{Regex.Escape(series)}\{{[^}}]*model_name=""llama-3\.1-70b-instruct""[^}}]*\}} "), text);
+            }
+        }
+
+        Assert.NotEqual(endpoints[0], endpoints[1]);
+        var apiservice = await test.WaitForStateAsync("apiservice", s => s == KnownResourceStates.Running);
+        foreach (var replica in new[] { 1, 2 })
+        {
+            Assert.Matches(
+                $@"^Endpoint=http://localhost:\d+;Model=llama-3\.1-70b-instruct;Tier=Primary;MaxSequences=32$",
+                apiservice.EnvironmentVariables.Single(e => e.Name == $"ConnectionStrings__model-{replica}").Value);
+        }
+
+        Assert.DoesNotContain(apiservice.EnvironmentVariables, e => e.Name == "ConnectionStrings__model");
+    }
+}
