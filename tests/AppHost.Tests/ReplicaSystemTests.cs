@@ -32,6 +32,10 @@ public sealed class ReplicaSystemTests
             {
                 Assert.Matches(new Regex($@"(?m)^{Regex.Escape(series)}\{{[^}}]*model_name=""llama-3\.1-70b-instruct""[^}}]*\}} "), text);
             }
+
+            var load = await test.App.ResourceCommands.ExecuteCommandAsync(name, "show-load");
+            Assert.True(load.Success, load.Message);
+            Assert.Matches(@"^Load: \d+ running, \d+ waiting, KV cache \d+\.\d % used, prefix cache ", await test.WaitForLogAsync(name, "Load: "));
         }
 
         Assert.NotEqual(endpoints[0], endpoints[1]);

@@ -224,9 +224,48 @@ public sealed class ModelResourceTests
         var builder = DistributedApplication.CreateBuilder();
         var model = builder.AddExternalVllm("vllm", Profile, new Uri("http://gpu-box:8000")).AddModel("model");
 
-        Assert.Equal(["show-plan", "warm-up"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name));
-        Assert.Equal(["Show plan", "Warm up"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName));
+        Assert.Equal(["show-plan", "warm-up", "show-load"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name));
+        Assert.Equal(["Show plan", "Warm up", "Show load"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName));
         Assert.Single(model.Resource.Annotations.OfType<HealthCheckAnnotation>());
+    }
+
+    [Fact]
+    public void TheLoadIsReadFromTheServersMetricsForItsModel()
+    {
+        const string metrics = """
+            # HELP vllm:num_requests_running Number of requests in model execution batches.
+            # TYPE vllm:num_requests_running gauge
+            vllm:num_requests_running{model_name="llama-3.1-70b-instruct",engine="0"} 3.0
+            vllm:num_requests_running{model_name="llama-3.1-70b-instruct",engine="1"} 1.0
+            vllm:num_requests_running{model_name="other",engine="0"} 50.0
+            vllm:num_requests_waiting{model_name="llama-3.1-70b-instruct",engine="0"} 2.0
+            vllm:kv_cache_usage_perc{model_name="llama-3.1-70b-instruct",engine="0"} 0.125
+            vllm:kv_cache_usage_perc{model_name="llama-3.1-70b-instruct",engine="1"} 0.25
+            vllm:prefix_cache_queries_total{model_name="llama-3.1-70b-instruct",engine="0"} 12000.0
+            vllm:prefix_cache_hits_total{model_name="llama-3.1-70b-instruct",engine="0"} 3000.0
+            """;
+
+        var load = VllmLoad.Parse(metrics, "llama-3.1-70b-instruct");
+
+        Assert.Equal(new VllmLoad(4, 2, 0.25, 12000, 3000), load);
+        Assert.Equal("Load: 4 running, 2 waiting, KV cache 25.0 % used, prefix cache 25.0 % hit (3,000 of 12,000 queried tokens).", load.Describe());
+        Assert.Equal(0.5, VllmLoad.Parse("vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.5\n", "m").KvCacheUsage);
+        Assert.Equal("Load: 0 running, 0 waiting, KV cache usage not reported, prefix cache not queried yet.", VllmLoad.Parse("", "m").Describe());
+    }
+
+    [Fact]
+    public async Task AsAContainerTheServerKeepsItsApiKey()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var key = builder.AddParameter("model-key", "sk-local", secret: true);
+        var container = builder.AddVllm("vllm", Profile, "/opt/venv/bin/vllm").WithApiKey(key).RunAsContainer();
+        var model = container.AddModel("model");
+        Allocate(container.Resource, "http", 41301);
+
+        var environment = await container.Resource.GetEnvironmentVariableValuesAsync();
+
+        Assert.Equal("sk-local", environment["VLLM_API_KEY"]);
+        Assert.Equal("Endpoint=http://localhost:41301;Model=llama-3.1-70b-instruct;Key=sk-local", await model.Resource.ConnectionStringExpression.GetValueAsync(default));
     }
 
     [Fact]
