@@ -36,6 +36,7 @@ internal sealed partial class ReplicaRouter
     private readonly PrefixAffinityTable? _affinity;
     private readonly string _singleReason;
     private int _turn = -1;
+    private int _tie = -1;
 
     public ReplicaRouter(ModelReplicas replicas, IOptions<RoutingOptions> options, RoutingTelemetry telemetry, ILogger<ReplicaRouter> logger)
     {
@@ -184,9 +185,10 @@ internal sealed partial class ReplicaRouter
         return (chosen, reason);
     }
 
+    /// <summary>The next primary replica in turn that is a candidate.</summary>
     private ModelReplica RoundRobin(ulong candidates)
     {
-        var all = _replicas.All;
+        var all = _replicas.Primary;
         var start = (int)((uint)Interlocked.Increment(ref _turn) % (uint)all.Length);
         for (var i = 0; i < all.Length; i++)
         {
@@ -209,7 +211,7 @@ internal sealed partial class ReplicaRouter
         }
 
         var all = _replicas.All;
-        var start = (int)((uint)Interlocked.Increment(ref _turn) % (uint)all.Length);
+        var start = (int)((uint)Interlocked.Increment(ref _tie) % (uint)all.Length);
         ModelReplica? best = null;
         for (var i = 0; i < all.Length; i++)
         {

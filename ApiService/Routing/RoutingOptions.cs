@@ -53,5 +53,5 @@ internal sealed class RoutingOptions
     /// many conversations (a system prompt) spreads over the replicas instead of piling onto the first that saw it.
     /// </summary>
     [Range(0, 100_000)]
-    public int PrefixMaxImbalance { get; set; } = 8;
+    public int PrefixMaxImbalance { get; set; } = 4;
 }
