@@ -14,7 +14,7 @@ namespace Aspire70B.ApiService.Routing;
 /// <para>
 /// Candidates: primary replicas whose circuit is closed and which have room (in flight + waiting &lt; max sequences);
 /// when none has, overflow replicas with room; when none has either, every replica with a closed circuit, least loaded
-/// first (vLLM queues the request). Among candidates the policy decides: round robin; least loaded (in flight + polled
+/// first (vLLM queues the request). A retry goes to the least loaded candidate left. Otherwise the policy decides: round robin; least loaded (in flight + polled
 /// waiting, then polled running, then KV usage; ties broken in turn); or prefix affinity: the replicas that were sent the
 /// longest run of the prompt's leading blocks, least loaded among them, unless that one has more than
 /// <see cref="RoutingOptions.PrefixMaxImbalance"/> requests more than the least loaded candidate. The facts behind it:
@@ -131,7 +131,8 @@ internal sealed partial class ReplicaRouter
         ModelReplica? chosen;
         if (primary != 0)
         {
-            (chosen, reason) = ByPolicy(request, primary);
+            // A retry takes the least loaded of the rest and leaves the policy's state (the turn, the affinity memory) alone.
+            (chosen, reason) = retry ? (LeastLoaded(primary), RoutingReason.Retry) : ByPolicy(request, primary);
         }
         else if (Candidates(_replicas.Overflow, excluded, needRoom: true) is var overflow && overflow != 0)
         {
