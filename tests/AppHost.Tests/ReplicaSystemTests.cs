@@ -1,15 +1,23 @@
+using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire70B.AppHost.Tests;
 
-/// <summary>The real AppHost with <c>--replicas 2</c>: two simulators, each model its own healthy resource, both given to the gateway.</summary>
+/// <summary>
+/// The real AppHost with <c>--replicas 2</c>: two simulators, each model its own healthy resource with its load, both
+/// given to the gateway, which answers from both.
+/// </summary>
 public sealed class ReplicaSystemTests
 {
     [Fact]
-    public async Task TwoReplicasStartAsTwoHealthyModelsEachWithItsMetricsAndTheGatewayGetsBoth()
+    public async Task TwoReplicasStartAsTwoHealthyModelsEachWithItsMetricsAndTheGatewayAnswersFromBoth()
     {
-        await using var test = await TestApp.StartAsync(["--replicas", "2", "--time-scale", "0"], waitUntilHealthy: false);
+        // Round robin, so that four chats in a row are known to reach both replicas (the default policy follows prefixes and load).
+        await using var test = await TestApp.StartAsync(["--replicas", "2", "--time-scale", "0"], builder =>
+            builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "apiservice"))
+                .WithEnvironment("Routing__Policy", "RoundRobin"));
         using var timeout = new CancellationTokenSource(TestApp.Bound);
 
         Assert.Equal(["model-1", "model-2"], test.ModelNames);
@@ -17,7 +25,6 @@ public sealed class ReplicaSystemTests
         var endpoints = new List<string>();
         foreach (var name in test.ModelNames)
         {
-            await test.App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
             var model = test.Snapshot(name);
             Assert.Equal(KnownResourceStates.Running, model.State?.Text);
             Assert.Equal(HealthStatus.Healthy, model.HealthStatus);
@@ -48,5 +55,19 @@ public sealed class ReplicaSystemTests
         }
 
         Assert.DoesNotContain(apiservice.EnvironmentVariables, e => e.Name == "ConnectionStrings__model");
+
+        using var gateway = test.ApiService();
+        var served = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var content = new StringContent(
+                $$"""{"model":"llama-3.1-70b-instruct","max_tokens":4,"messages":[{"role":"user","content":"Hello replica, chat {{i}}."}]}""",
+                Encoding.UTF8, "application/json");
+            using var response = await gateway.PostAsync("/v1/chat/completions", content, timeout.Token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(timeout.Token));
+            served.Add(response.Headers.GetValues("x-aspire70b-replica").Single());
+        }
+
+        Assert.Equal(["model-1", "model-1", "model-2", "model-2"], served.Order(StringComparer.Ordinal));
     }
 }
