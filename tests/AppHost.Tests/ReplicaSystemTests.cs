@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using Aspire70B.Serving.Vllm;
+using Aspire70B.TestSupport;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire70B.AppHost.Tests;
@@ -9,6 +11,7 @@ namespace Aspire70B.AppHost.Tests;
 /// The real AppHost with <c>--replicas 2</c>: two simulators, each model its own healthy resource with its load, both
 /// given to the gateway, which answers from both.
 /// </summary>
+[global::System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ReplicaSystemTests
 {
     [Fact]
@@ -70,4 +73,45 @@ public sealed class ReplicaSystemTests
 
         Assert.Equal(["model-1", "model-1", "model-2", "model-2"], served.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task TheModalOverflowTierStartsBesideTheLocalReplicaWhichServesWhileItHasRoom()
+    {
+        // Modal's side: the Simulator behind proxy auth, as the endpoint 'deploy modal' stored.
+        await using var endpoint = await ServiceProcess.StartUntilOutputAsync(
+            "Simulator",
+            ["--profile", "awq-int4-a100", "--time-scale", "0", "--modal-proxy-key", "wk-overflow", "--modal-proxy-secret", "ws-overflow"],
+            new Dictionary<string, string>(),
+            "Now listening on");
+        using var fakes = new FakeTools();
+        ModalDeployments.Open(fakes.PathOf("config")).Save("awq-int4-a100", new Uri(endpoint.BaseAddress.ToString().TrimEnd('/')));
+
+        await using var test = await TestApp.StartAsync(
+            ["--overflow", "modal", "--time-scale", "0", "--config-dir", fakes.PathOf("config"),
+             "--Parameters:modal-key", "wk-overflow", "--Parameters:modal-secret", "ws-overflow"]);
+        using var gateway = test.ApiService();
+
+        Assert.Equal(["model", "model-modal"], test.ModelNames);
+        Assert.Equal("Overflow", test.Snapshot("model-modal").Properties.Single(p => p.Name == "aspire70b.replica.tier").Value);
+        Assert.Equal(KnownResourceStates.Running, test.Snapshot("model-modal").State?.Text);
+        // No link to Modal's /metrics: a browser cannot pass its proxy auth.
+        Assert.DoesNotContain(test.Snapshot("model-modal").Urls, u => u.Name == "metrics");
+        Assert.EndsWith(";Tier=Overflow;MaxSequences=32",
+            test.Snapshot("apiservice").EnvironmentVariables.Single(e => e.Name == "ConnectionStrings__model-modal").Value, StringComparison.Ordinal);
+        // The overflow tier is for a full or failed primary: an idle one serves every chat.
+        foreach (var text in new[] { "first", "second", "third" })
+        {
+            Assert.Equal("model", await ReplicaOfAsync(gateway, text));
+        }
+    }
+
+    private static async Task<string> ReplicaOfAsync(HttpClient gateway, string text)
+    {
+        using var content = new StringContent(
+            $$"""{"model":"llama-3.1-70b-instruct","max_tokens":4,"messages":[{"role":"user","content":"{{text}}"}]}""", Encoding.UTF8, "application/json");
+        using var response = await gateway.PostAsync("/v1/chat/completions", content);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return response.Headers.GetValues("x-aspire70b-replica").Single();
+    }
 }
+
