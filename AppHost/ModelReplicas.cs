@@ -35,9 +35,17 @@ internal static class ModelReplicas
         {
             // Modal runs up to max_containers containers of max_num_seqs sequences each: the tier's capacity.
             var spec = ModalDeploymentSpec.For(gate.Profile!);
-            models.Add(builder.AddModalServer(OverflowServerName, gate)
+            var overflow = builder.AddModalServer(OverflowServerName, gate)
                 .AddModel(OverflowModelName)
-                .AsReplica(ModelReplicaTier.Overflow, spec.MaxConcurrentInputs * spec.MaxContainers));
+                .AsReplica(ModelReplicaTier.Overflow, spec.MaxConcurrentInputs * spec.MaxContainers);
+            // Aspire runs health checks every few seconds, and on Modal each one would keep a container awake: the tier
+            // is meant to scale to zero. Its model is looked at as it starts (deployment, token), then left alone.
+            foreach (var check in overflow.Resource.Annotations.OfType<HealthCheckAnnotation>().ToList())
+            {
+                overflow.Resource.Annotations.Remove(check);
+            }
+
+            models.Add(overflow);
         }
 
         return models;

@@ -94,6 +94,7 @@ public sealed class ReplicaSystemTests
         Assert.Equal(["model", "model-modal"], test.ModelNames);
         Assert.Equal("Overflow", test.Snapshot("model-modal").Properties.Single(p => p.Name == "aspire70b.replica.tier").Value);
         Assert.Equal(KnownResourceStates.Running, test.Snapshot("model-modal").State?.Text);
+        Assert.Empty(test.Snapshot("model-modal").HealthReports);
         // No link to Modal's /metrics: a browser cannot pass its proxy auth.
         Assert.DoesNotContain(test.Snapshot("model-modal").Urls, u => u.Name == "metrics");
         Assert.EndsWith(";Tier=Overflow;MaxSequences=32",

@@ -128,6 +128,9 @@ public sealed class ReplicaTests
         Assert.Equal(VllmServerKind.Modal, modal.Server.Kind);
         Assert.Same(app.Resource<RemoteVllmResource>("vllm-modal"), modal.Parent);
         Assert.Equal("Overflow", InitialProperties(modal)["aspire70b.replica.tier"]);
+        // No periodic health check, which would keep a Modal container awake; the local model keeps its own.
+        Assert.Empty(modal.Annotations.OfType<HealthCheckAnnotation>());
+        Assert.Single(local.Annotations.OfType<HealthCheckAnnotation>());
         var gateway = await ModelConnectionStringsAsync(app, timeout.Token);
         Assert.Equal(["ConnectionStrings__model", "ConnectionStrings__model-modal", "ConnectionStrings__model_modal"], gateway.Keys.Order(StringComparer.Ordinal));
         Assert.Same(modal, gateway["ConnectionStrings__model-modal"]);
