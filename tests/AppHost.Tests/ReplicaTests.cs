@@ -91,6 +91,28 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task WithoutVllmTheReplicasShareOnePythonEnvironmentMadeOnce()
+    {
+        using var fakes = new FakeTools();
+        fakes.Add("nvidia-smi", "echo 'NVIDIA A100-SXM4-80GB, 81920 MiB'\necho 'NVIDIA A100-SXM4-80GB, 81920 MiB'");
+        using var timeout = new CancellationTokenSource(TestApp.Bound);
+        await using var app = await AppHostModel.CreateAsync(["--backend", "vllm", "--replicas", "2", "--nvidia-smi", fakes.PathOf("nvidia-smi")], timeout.Token);
+        var first = app.Resource<VllmServerResource>("vllm-1");
+        var second = app.Resource<VllmServerResource>("vllm-2");
+
+        // The second replica runs the first's vllm and makes no environment of its own; where the first makes one
+        // (no vllm on this machine's PATH nor in the .venv), the second waits until it is installed.
+        Assert.Empty(second.EnvironmentSteps);
+        Assert.Equal(first.Command, second.Command);
+        Assert.DoesNotContain(app.Builder.Resources, r => r.Name.StartsWith("vllm-2-", StringComparison.Ordinal));
+        if (first.EnvironmentSteps.Count > 0)
+        {
+            Assert.Equal(["vllm-1-venv", "vllm-1-install"], first.EnvironmentSteps.Select(r => r.Name));
+            Assert.Contains(second.Annotations.OfType<WaitAnnotation>(), w => w.Resource == first.EnvironmentSteps[1] && w.WaitType == WaitType.WaitForCompletion);
+        }
+    }
+
+    [Fact]
     public async Task OneVllmReplicaIsNotConfinedToSomeGpus()
     {
         using var fakes = new FakeTools();
