@@ -18,6 +18,16 @@ internal enum ModelBackend
     External,
 }
 
+/// <summary>An elastic tier beside the local replicas, used when they are saturated or unhealthy.</summary>
+internal enum OverflowTier
+{
+    /// <summary>No overflow tier.</summary>
+    None,
+
+    /// <summary>The Modal deployment of the profile (<c>aspire70b deploy modal</c>), which scales its own containers.</summary>
+    Modal,
+}
+
 /// <summary>
 /// The AppHost's options, bound from the section <c>Aspire70B</c>: <c>appsettings.json</c>, environment variables
 /// (<c>Aspire70B__Profile</c>) or the command line (<c>--profile</c>, mapped by <see cref="SwitchMappings"/>).
@@ -41,7 +51,12 @@ internal sealed class AppHostOptions
         ["--endpoints-file"] = $"{Section}:EndpointsFile",
         ["--data-dir"] = $"{Section}:DataDir",
         ["--nvidia-smi"] = $"{Section}:NvidiaSmi",
+        ["--replicas"] = $"{Section}:Replicas",
+        ["--overflow"] = $"{Section}:Overflow",
     };
+
+    /// <summary>The most replicas <c>--replicas</c> takes.</summary>
+    public const int MaxReplicas = 16;
 
     public string Profile { get; set; } = "awq-int4-a100";
 
@@ -68,6 +83,12 @@ internal sealed class AppHostOptions
     /// <summary>With vllm: the <c>nvidia-smi</c> that reports this machine's GPUs (default: the one on PATH).</summary>
     public string NvidiaSmi { get; set; } = "nvidia-smi";
 
+    /// <summary>How many model servers (simulator or vllm) serve the profile side by side behind the gateway.</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>An elastic tier beside the replicas (<c>--overflow modal</c>).</summary>
+    public OverflowTier Overflow { get; set; } = OverflowTier.None;
+
     /// <summary>ApiService's port (default: a free one).</summary>
     public int? Port { get; set; }
 
@@ -87,7 +108,11 @@ internal sealed class AppHostOptions
         { ModelEndpoint: { } e } when ModelEndpointUri is not { Scheme: "http" or "https" } =>
             $"--model-endpoint must be an absolute http(s) URL, got '{e}'.",
         { ModelEndpoint: not null, Backend: not (ModelBackend.External or ModelBackend.Modal) } => "--model-endpoint goes with --backend external or modal.",
-        { ConfigDir: not null, Backend: not ModelBackend.Modal } => "--config-dir goes with --backend modal.",
+        { ConfigDir: not null, Backend: not ModelBackend.Modal, Overflow: not OverflowTier.Modal } => "--config-dir goes with --backend modal or --overflow modal.",
+        { Replicas: < 1 or > MaxReplicas } => $"--replicas must be between 1 and {MaxReplicas}, got {Replicas}.",
+        { Replicas: > 1, Backend: not (ModelBackend.Simulator or ModelBackend.Vllm) } =>
+            "--replicas goes with --backend simulator or vllm: Modal scales its own containers, and an external server is one endpoint.",
+        { Overflow: OverflowTier.Modal, Backend: ModelBackend.Modal } => "--overflow modal adds Modal beside local replicas; with --backend modal the model is on Modal already.",
         { Vllm: not null, Backend: not ModelBackend.Vllm } => "--vllm goes with --backend vllm.",
         { Container: true, Backend: not ModelBackend.Vllm } => "--container goes with --backend vllm.",
         { Container: true, Vllm: not null } => "--container and --vllm are two ways to run vLLM: give one.",

@@ -9,13 +9,13 @@ namespace Aspire70B.AppHost;
 
 /// <summary>
 /// <c>--endpoints-file PATH</c>: once every resource is healthy, a JSON object of resource name → URL (<c>apiservice</c>,
-/// <c>model</c>, <c>cache</c> as <c>redis://host:port</c>, <c>dashboard</c>: its login URL), written atomically so a
+/// <c>model</c> (each model by its name when there are several: <c>model-1</c>, <c>model-modal</c>, …), <c>cache</c> as <c>redis://host:port</c>, <c>dashboard</c>: its login URL), written atomically so a
 /// script that waits for the file reads it whole; removed when the AppHost stops.
 /// </summary>
 internal static partial class EndpointsFile
 {
     public static void WriteEndpointsFile(this IDistributedApplicationBuilder builder, string? path,
-        IResourceBuilder<ProjectResource> apiservice, IResourceBuilder<VllmModelResource> model, IResourceBuilder<IResourceWithConnectionString> cache)
+        IResourceBuilder<ProjectResource> apiservice, IReadOnlyList<IResourceBuilder<VllmModelResource>> models, IResourceBuilder<IResourceWithConnectionString> cache)
     {
         if (path is null)
         {
@@ -45,9 +45,13 @@ internal static partial class EndpointsFile
                     var endpoints = new SortedDictionary<string, string>(StringComparer.Ordinal)
                     {
                         ["apiservice"] = apiservice.GetEndpoint("http").Url,
-                        ["model"] = (await model.Resource.Server.Endpoint.GetValueAsync(stopping))!.TrimEnd('/'),
                         ["cache"] = "redis://" + (await cache.Resource.ConnectionStringExpression.GetValueAsync(stopping))!.Split(',')[0],
                     };
+                    foreach (var model in models)
+                    {
+                        endpoints[model.Resource.Name] = (await model.Resource.Server.Endpoint.GetValueAsync(stopping))!.TrimEnd('/');
+                    }
+
                     if (DashboardLogin(configuration) is { } dashboard)
                     {
                         endpoints["dashboard"] = dashboard;

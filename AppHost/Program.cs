@@ -19,13 +19,14 @@ var containers = await DockerProbe.AnswersAsync(CancellationToken.None);
 var cache = builder.AddCache("cache", options, containers).WithFlushPromptCacheCommand();
 var batches = builder.AddCache("batches", options, containers, durable: true);
 
-var model = builder.AddModelServer("vllm", options, gate, containers).AddModel("model");
+// One model server and its model, or one per replica (--replicas N), and the Modal overflow tier (--overflow modal).
+var models = builder.AddModels(options, gate, containers);
 
 var apiservice = builder.AddProject<Projects.ApiService>("apiservice", launchProfileName: null)
     .WithHttpEndpoint(port: options.Port, name: "http")
     .WithReference(cache)
     .WithReference(batches)
-    .WithReference(model).WaitFor(model)
+    .WithModels(models)
     .WithEnvironment("Gateway__Profile", gate.Profile!.Name)
     .WithGenAIContentInDevelopment()
     .WithHttpHealthCheck("/health");
@@ -36,7 +37,7 @@ builder.AddProject<Projects.Worker>("worker", launchProfileName: null)
     .WithReference(apiservice).WaitFor(apiservice)
     .WithGenAIContentInDevelopment();
 
-builder.WriteEndpointsFile(options.EndpointsFile, apiservice, model, cache);
+builder.WriteEndpointsFile(options.EndpointsFile, apiservice, models, cache);
 
 builder.Build().Run();
 return 0;

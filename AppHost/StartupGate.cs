@@ -8,8 +8,15 @@ using Microsoft.Extensions.Configuration;
 namespace Aspire70B.AppHost;
 
 /// <summary>What the gate decided: go on with the profile and its plan, or stop with an exit code.</summary>
+/// <remarks>
+/// <see cref="Plan"/> is the first replica's; with <c>--backend vllm</c>, <see cref="Gpus"/> holds every replica's GPUs and
+/// plan. <see cref="ModalEndpoint"/> is the Modal deployment's URL, for <c>--backend modal</c> or <c>--overflow modal</c>.
+/// </remarks>
 internal sealed record StartupDecision(int? ExitCode, DeploymentProfile? Profile = null, DeploymentPlan? Plan = null, Uri? ModalEndpoint = null)
 {
+    /// <summary>With vllm: each replica's GPUs and the plan made on them, in replica order.</summary>
+    public IReadOnlyList<ReplicaGpus> Gpus { get; init; } = [];
+
     public const int Failure = 1;
     public const int Usage = 2;
 }
@@ -43,11 +50,26 @@ internal static class StartupGate
 
         var refusals = new List<string>();
         DeploymentPlan? plan;
+        IReadOnlyList<ReplicaGpus> replicaGpus = [];
         if (options.Backend == ModelBackend.Vllm)
         {
             var gpus = GpuInventory.Parse(await nvidiaSmi(cancellationToken) ?? "");
-            (plan, var gpuRefusals) = LocalGpuPlan.Check(profile, gpus);
-            refusals.AddRange(gpuRefusals);
+            var partition = LocalGpuPlan.CheckReplicas(profile, gpus, options.Replicas);
+            if (partition.UsageError is { } tooFew)
+            {
+                await error.WriteLineAsync(tooFew);
+                return new StartupDecision(StartupDecision.Usage, profile);
+            }
+
+            refusals.AddRange(partition.Refusals);
+            replicaGpus = partition.Replicas;
+            // The first replica's plan, unless another replica's cards (a smaller GPU among them) would refuse it.
+            var refused = Enumerable.Range(0, replicaGpus.Count).Where(i => !replicaGpus[i].Plan.Feasible).Select(i => (int?)i).FirstOrDefault();
+            plan = replicaGpus.Count == 0 ? null : replicaGpus[refused ?? 0].Plan;
+            if (refused is { } index && replicaGpus.Count > 1)
+            {
+                refusals.Add($"Replica {index + 1} is planned on GPUs {string.Join(',', replicaGpus[index].Devices)}, where vLLM would refuse it.");
+            }
         }
         else
         {
@@ -55,28 +77,20 @@ internal static class StartupGate
         }
 
         Uri? modalEndpoint = null;
-        if (options.Backend == ModelBackend.Modal && refusals.Count == 0)
+        if ((options.Backend == ModelBackend.Modal || options.Overflow == OverflowTier.Modal) && refusals.Count == 0)
         {
-            modalEndpoint = options.ModelEndpointUri;
-            if (modalEndpoint is null)
+            modalEndpoint = options.Backend == ModelBackend.Modal ? options.ModelEndpointUri : null;
+            modalEndpoint ??= FindModalDeployment(options, profile, refusals);
+            try
             {
-                var deployments = ModalDeployments.Open(options.ConfigDir);
-                try
-                {
-                    modalEndpoint = deployments.Find(profile.Name);
-                    if (modalEndpoint is null)
-                    {
-                        refusals.Add($"No Modal deployment of {profile.Name} is recorded in {deployments.FilePath}. Deploy it first "
-                            + $"(dotnet run --project Cli -- deploy modal --profile {profile.Name}), or pass its URL with --model-endpoint.");
-                    }
-                }
-                catch (InvalidOperationException e)
-                {
-                    refusals.Add(e.Message);
-                }
+                _ = ModalDeploymentSpec.For(profile);
+            }
+            catch (CatalogueException e)
+            {
+                refusals.Add(e.Message);
             }
 
-            if (ModalToken.Problem(configuration) is { } problem)
+            if (ModalToken.Problem(configuration, options.Backend == ModelBackend.Modal ? "--backend modal" : "--overflow modal") is { } problem)
             {
                 refusals.Add(problem);
             }
@@ -88,7 +102,30 @@ internal static class StartupGate
             return new StartupDecision(StartupDecision.Failure, profile, plan);
         }
 
-        return new StartupDecision(null, profile, plan, modalEndpoint);
+        return new StartupDecision(null, profile, plan, modalEndpoint) { Gpus = replicaGpus };
+    }
+
+    /// <summary>The endpoint <c>deploy modal</c> stored for the profile, or null with what to do in <paramref name="refusals"/>.</summary>
+    private static Uri? FindModalDeployment(AppHostOptions options, DeploymentProfile profile, List<string> refusals)
+    {
+        var deployments = ModalDeployments.Open(options.ConfigDir);
+        try
+        {
+            if (deployments.Find(profile.Name) is { } endpoint)
+            {
+                return endpoint;
+            }
+
+            refusals.Add($"No Modal deployment of {profile.Name} is recorded in {deployments.FilePath}. Deploy it first "
+                + $"(dotnet run --project Cli -- deploy modal --profile {profile.Name})"
+                + (options.Backend == ModelBackend.Modal ? ", or pass its URL with --model-endpoint." : "."));
+        }
+        catch (InvalidOperationException e)
+        {
+            refusals.Add(e.Message);
+        }
+
+        return null;
     }
 
     /// <summary>Why nothing was started: what is missing here, the planner's reasons and the changes that would make it start.</summary>
@@ -146,14 +183,14 @@ internal static class ModalToken
     }
 
     /// <summary>What is missing, or null when both halves are given (as parameters or in the environment).</summary>
-    public static string? Problem(IConfiguration configuration)
+    public static string? Problem(IConfiguration configuration, string option = "--backend modal")
     {
         var key = Has(configuration, KeyParameter) || Value(configuration, "MODAL_KEY") is not null;
         var secret = Has(configuration, SecretParameter) || Value(configuration, "MODAL_SECRET") is not null;
         return (key, secret) switch
         {
             (true, true) => null,
-            (false, false) => "--backend modal needs a Modal proxy-auth token (create one at https://modal.com/settings/proxy-auth-tokens): "
+            (false, false) => $"{option} needs a Modal proxy-auth token (create one at https://modal.com/settings/proxy-auth-tokens): "
                 + "set MODAL_KEY and MODAL_SECRET, or 'dotnet user-secrets set Parameters:modal-key wk-… --project AppHost' and the same for Parameters:modal-secret.",
             _ => "Only half of the Modal proxy-auth token is set: give both the key (MODAL_KEY or Parameters:modal-key) and the secret (MODAL_SECRET or Parameters:modal-secret).",
         };

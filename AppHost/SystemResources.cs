@@ -29,42 +29,81 @@ internal static class SystemResources
         return Path.Combine(project, "bin", configuration, "net10.0", "Aspire70B.GarnetServer.dll");
     }
 
-    /// <summary>The model server of the chosen backend, checked by the gate.</summary>
-    public static IResourceBuilder<IResource> AddModelServer(this IDistributedApplicationBuilder builder, string name, AppHostOptions options,
+    /// <summary>The model servers of the chosen backend, checked by the gate: one, or one per replica.</summary>
+    public static IReadOnlyList<IResourceBuilder<IResource>> AddModelServers(this IDistributedApplicationBuilder builder, AppHostOptions options,
         StartupDecision gate, bool containerRuntime)
     {
         var profile = gate.Profile!;
+        var count = options.Replicas;
         var key = options.ModelKey is { Length: > 0 } k ? builder.AddParameter("model-key", k, secret: true) : null;
         switch (options.Backend)
         {
             case ModelBackend.Modal:
-                foreach (var (parameter, value) in ModalToken.EnvironmentFallback(builder.Configuration))
-                {
-                    builder.Configuration[parameter] = value;
-                }
-
-                return Untyped(builder, builder.AddModalVllm(name, profile, gate.ModalEndpoint, options.ConfigDir));
+                return [Untyped(builder, builder.AddModalServer("vllm", gate))];
             case ModelBackend.External:
-                return Untyped(builder, builder.AddExternalVllm(name, profile, options.ModelEndpointUri!, key));
+                return [Untyped(builder, builder.AddExternalVllm("vllm", profile, options.ModelEndpointUri!, key))];
             case ModelBackend.Vllm:
-                var vllm = builder.AddVllm(name, profile, options.Vllm, gate.Plan);
-                if (key is not null)
-                {
-                    vllm.WithApiKey(key);
-                }
-
-                return options.Container || (options.Vllm is null && vllm.Resource.EnvironmentSteps.Count > 0 && containerRuntime)
-                    ? Untyped(builder, vllm.RunAsContainer())
-                    : Untyped(builder, vllm);
+                return builder.AddVllmServers(options, gate, key, containerRuntime);
             default:
-                var simulator = builder.AddVllmSimulator<Projects.Simulator>(name, profile, options.TimeScale);
-                if (key is not null)
+                return [.. Enumerable.Range(1, count).Select(replica =>
                 {
-                    simulator.WithApiKey(key);
-                }
-
-                return Untyped(builder, simulator);
+                    var simulator = builder.AddVllmSimulator<Projects.Simulator>(ModelReplicas.ServerName(replica, count), profile, options.TimeScale);
+                    return Untyped(builder, key is null ? simulator : simulator.WithApiKey(key));
+                })];
         }
+    }
+
+    /// <summary>The Modal deployment the gate found, with the proxy-auth token as parameters (MODAL_KEY/MODAL_SECRET as the fallback).</summary>
+    public static IResourceBuilder<RemoteVllmResource> AddModalServer(this IDistributedApplicationBuilder builder, string name, StartupDecision gate)
+    {
+        foreach (var (parameter, value) in ModalToken.EnvironmentFallback(builder.Configuration))
+        {
+            builder.Configuration[parameter] = value;
+        }
+
+        return builder.AddModalVllm(name, gate.Profile!, gate.ModalEndpoint);
+    }
+
+    /// <summary>
+    /// <c>vllm serve</c> per replica, each planned on its own GPUs and confined to them when there are several. The first
+    /// replica decides how vLLM runs (the given <c>vllm</c>, one on PATH, a <c>.venv</c> it creates, or the container);
+    /// the others run the same, after the <c>.venv</c> is made, rather than each making its own.
+    /// </summary>
+    private static List<IResourceBuilder<IResource>> AddVllmServers(this IDistributedApplicationBuilder builder, AppHostOptions options, StartupDecision gate,
+        IResourceBuilder<ParameterResource>? key, bool containerRuntime)
+    {
+        var count = options.Replicas;
+        var servers = new List<IResourceBuilder<IResource>>();
+        IResourceBuilder<VllmServerResource>? first = null;
+        var container = false;
+        for (var i = 0; i < count; i++)
+        {
+            var replica = gate.Gpus[i];
+            var vllm = builder.AddVllm(ModelReplicas.ServerName(i + 1, count), gate.Profile!, first?.Resource.Command ?? options.Vllm, replica.Plan);
+            if (first is null)
+            {
+                first = vllm;
+                container = options.Container || (options.Vllm is null && vllm.Resource.EnvironmentSteps.Count > 0 && containerRuntime);
+            }
+            else if (!container && first.Resource.EnvironmentSteps is [.., ExecutableResource install])
+            {
+                vllm.WaitForCompletion(builder.CreateResourceBuilder(install));
+            }
+
+            if (count > 1)
+            {
+                vllm.WithGpuDevices(replica.Devices);
+            }
+
+            if (key is not null)
+            {
+                vllm.WithApiKey(key);
+            }
+
+            servers.Add(container ? Untyped(builder, vllm.RunAsContainer()) : Untyped(builder, vllm));
+        }
+
+        return servers;
     }
 
     private static IResourceBuilder<IResource> Untyped<T>(IDistributedApplicationBuilder builder, IResourceBuilder<T> resource)

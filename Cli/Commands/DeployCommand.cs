@@ -121,6 +121,7 @@ internal static partial class DeployCommand
         deployments.Save(profile.Name, url);
         context.Out.WriteLine($"Deployed {profile.Name} at {url.ToString().TrimEnd('/')} (saved in {deployments.FilePath}).");
         context.Out.WriteLine($"Run the system against it: dotnet run --project AppHost -- --backend modal --profile {profile.Name}");
+        context.Out.WriteLine($"Or use it as the overflow tier of local replicas: dotnet run --project AppHost -- --replicas 2 --overflow modal --profile {profile.Name}");
         return ExitCodes.Success;
     }
 

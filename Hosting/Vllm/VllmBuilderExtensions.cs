@@ -106,17 +106,26 @@ public static class VllmBuilderExtensions
         var container = new VllmContainerResource(executable.Name);
         var profile = info.Profile;
         var (image, tag) = (VllmLaunch.DockerImage[..VllmLaunch.DockerImage.LastIndexOf(':')], VllmLaunch.DockerImage[(VllmLaunch.DockerImage.LastIndexOf(':') + 1)..]);
-        return app.AddResource(container)
+        var resource = app.AddResource(container)
             .WithImage(image, tag)
             .WithHttpEndpoint(name: HttpEndpointName, targetPort: ContainerPort)
             .WithArgs(["--model", profile.HuggingFaceRepo, .. VllmLaunch.EngineArguments(profile.ToPlanRequest(), profile.ServedModelName),
                 "--host", "0.0.0.0", "--port", ContainerPort.ToString(CultureInfo.InvariantCulture)])
-            .WithContainerRuntimeArgs("--runtime", "nvidia", "--gpus", "all", "--ipc=host")
+            .WithContainerRuntimeArgs("--runtime", "nvidia", "--gpus", Gpus(info.GpuDevices), "--ipc=host")
             .WithVolume(volumeName, "/root/.cache/huggingface")
             .WithAnnotation(new VllmServerAnnotation(VllmServerKind.Container, profile, info.Plan,
-                ReferenceExpression.Create($"{container.GetEndpoint(HttpEndpointName).Property(EndpointProperty.Url)}")) { StartupTimeout = info.StartupTimeout })
+                ReferenceExpression.Create($"{container.GetEndpoint(HttpEndpointName).Property(EndpointProperty.Url)}"))
+            {
+                StartupTimeout = info.StartupTimeout,
+                GpuDevices = info.GpuDevices,
+            })
             .WithHuggingFaceToken();
+        // The key given to the process (WithApiKey before this) is the container's too.
+        return info.ApiKey is { } key ? resource.WithApiKey(app.CreateResourceBuilder(key)) : resource;
     }
+
+    // Docker's --gpus takes a CSV field: a device list with commas must be quoted inside the value.
+    private static string Gpus(IReadOnlyList<int> devices) => devices.Count == 0 ? "all" : $"\"device={VllmReplicaExtensions.DeviceList(devices)}\"";
 
     /// <summary>The port vLLM listens on inside its container.</summary>
     public const int ContainerPort = 8000;
@@ -190,7 +199,7 @@ public static class VllmBuilderExtensions
     /// <summary>
     /// The model the server serves, as a resource of its own (a child of the server in the dashboard) whose connection
     /// string is <c>Endpoint=…;Model=…</c>, which is healthy once the model answers, which shows the server's start-up stage
-    /// as its state, and which has the commands "Show plan" and "Warm up".
+    /// as its state, and which has the commands "Show plan", "Warm up" and "Show load".
     /// </summary>
     public static IResourceBuilder<VllmModelResource> AddModel<T>(this IResourceBuilder<T> server, string name)
         where T : IResource
@@ -216,6 +225,7 @@ public static class VllmBuilderExtensions
                     new("vllm.profile", info.Profile.Name),
                     new("vllm.served_model_name", info.Profile.ServedModelName),
                     new("vllm.server", info.Kind.ToString()),
+                    .. info.GpuDevices.Count > 0 ? [new ResourcePropertySnapshot("vllm.gpus", VllmReplicaExtensions.DeviceList(info.GpuDevices))] : Array.Empty<ResourcePropertySnapshot>(),
                 ],
             })
             .WithHealthCheck(healthKey)
@@ -234,6 +244,12 @@ public static class VllmBuilderExtensions
             {
                 Description = "Send a one-token completion and log how long it took.",
                 IconName = "Fire",
+                UpdateState = context => context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            })
+            .WithCommand("show-load", "Show load", context => VllmModelCommands.ShowLoadAsync(model, context), new CommandOptions
+            {
+                Description = "Read the server's /metrics once and log its running and waiting requests, KV-cache usage and prefix-cache hit rate.",
+                IconName = "DataUsage",
                 UpdateState = context => context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             });
     }

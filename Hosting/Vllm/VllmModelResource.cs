@@ -4,7 +4,8 @@ namespace Aspire70B.Hosting.Vllm;
 
 /// <summary>
 /// The model a vLLM-compatible server serves. Others reference it for the connection string
-/// <c>Endpoint=…;Model=…[;Key=…][;ModalKey=…;ModalSecret=…]</c>; it is running and healthy only once the server answers
+/// <c>Endpoint=…;Model=…[;Key=…][;ModalKey=…;ModalSecret=…][;Tier=…;MaxSequences=N]</c> (the last two for a replica
+/// among several, <see cref="ModelReplicaAnnotation"/>); it is running and healthy only once the server answers
 /// <c>/health</c> and lists the model on <c>/v1/models</c>, so <c>WaitFor(model)</c> holds its dependents until then.
 /// </summary>
 /// <remarks>
@@ -24,6 +25,9 @@ public sealed class VllmModelResource(string name, IResource server, VllmServerA
     /// <summary>The name clients put in <c>model</c> (vLLM's <c>--served-model-name</c>).</summary>
     public string ModelName => Server.Profile.ServedModelName;
 
+    /// <summary>The replica's tier and capacity when it is one of several models behind the gateway, else null.</summary>
+    public ModelReplicaAnnotation? Replica => Annotations.OfType<ModelReplicaAnnotation>().LastOrDefault();
+
     /// <inheritdoc />
     public ReferenceExpression ConnectionStringExpression
     {
@@ -39,6 +43,11 @@ public sealed class VllmModelResource(string name, IResource server, VllmServerA
             if (Server.ModalToken is { } modal)
             {
                 builder.Append($";ModalKey={modal.Key};ModalSecret={modal.Secret}");
+            }
+
+            if (Replica is { } replica)
+            {
+                builder.AppendLiteral(replica.ConnectionStringSuffix);
             }
 
             return builder.Build();

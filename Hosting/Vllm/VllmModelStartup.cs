@@ -56,7 +56,7 @@ internal sealed partial class VllmModelStartup(
 
         if (ready)
         {
-            await PublishRunningAsync();
+            await PublishRunningAsync(cancellationToken);
         }
         else
         {
@@ -154,9 +154,10 @@ internal sealed partial class VllmModelStartup(
         await notifications.PublishUpdateAsync(model, s => s with { State = new(state, style) });
     }
 
-    private async Task PublishRunningAsync()
+    private async Task PublishRunningAsync(CancellationToken cancellationToken)
     {
         var figures = _startupLog.Figures();
+        var metrics = await MetricsUrlAsync(cancellationToken);
         if (_startupLog.ReadySummary() is { } summary)
         {
             if (_startupLog.KvCacheOffPlan)
@@ -175,8 +176,18 @@ internal sealed partial class VllmModelStartup(
             State = new(KnownResourceStates.Running, KnownResourceStateStyles.Success),
             StartTimeStamp = time.GetUtcNow().UtcDateTime,
             Properties = [.. s.Properties.Where(p => !figures.Any(f => f.Key == p.Name)), .. figures.Select(f => new ResourcePropertySnapshot(f.Key, f.Value))],
+            Urls = metrics is null ? s.Urls : [.. s.Urls.Where(u => u.Name != MetricsUrlName), new UrlSnapshot(MetricsUrlName, metrics, IsInternal: false)],
         });
     }
+
+    /// <summary>The name of the link to the server's Prometheus metrics (the load and prefix-cache figures the gateway polls).</summary>
+    public const string MetricsUrlName = "metrics";
+
+    /// <summary>The server's <c>/metrics</c>, for the dashboard's link; none for Modal, whose proxy auth a browser cannot pass.</summary>
+    private async Task<string?> MetricsUrlAsync(CancellationToken cancellationToken) =>
+        model.Server.Kind == VllmServerKind.Modal || await model.Server.Endpoint.GetValueAsync(cancellationToken) is not { Length: > 0 } url
+            ? null
+            : url.TrimEnd('/') + "/metrics";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Waiting for the model failed.")]
     private static partial void LogWaitFailed(ILogger logger, Exception exception);

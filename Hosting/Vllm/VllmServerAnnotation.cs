@@ -47,6 +47,9 @@ public sealed class VllmServerAnnotation(VllmServerKind kind, DeploymentProfile 
     /// <summary>Modal's proxy-auth token, sent as <c>Modal-Key</c>/<c>Modal-Secret</c>, for <see cref="VllmServerKind.Modal"/>.</summary>
     public (ParameterResource Key, ParameterResource Secret)? ModalToken { get; set; }
 
+    /// <summary>The GPUs (CUDA device indices) the server is given, or empty for every GPU of the machine.</summary>
+    public IReadOnlyList<int> GpuDevices { get; set; } = [];
+
     /// <summary>How long the model may take to answer after the server starts.</summary>
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }

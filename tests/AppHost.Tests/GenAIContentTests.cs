@@ -10,44 +10,21 @@ public sealed class GenAIContentTests
     [InlineData("Production", false)]
     public async Task PromptsAndAnswersAreCapturedInDevelopmentOnly(string environment, bool captured)
     {
-        var data = Directory.CreateTempSubdirectory("aspire70b-apphost-genai-");
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-                ["--environment", environment, "--data-dir", data.FullName], timeout.Token);
-            Assert.Equal(environment, builder.Environment.EnvironmentName);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await using var model = await AppHostModel.CreateAsync(["--environment", environment], timeout.Token);
+        Assert.Equal(environment, model.Builder.Environment.EnvironmentName);
 
-            foreach (var name in new[] { "apiservice", "worker" })
+        foreach (var name in new[] { "apiservice", "worker" })
+        {
+            var variables = await AppHostModel.EnvironmentOfAsync(model.Resource<IResourceWithEnvironment>(name), timeout.Token);
+            if (captured)
             {
-                var resource = builder.Resources.OfType<IResourceWithEnvironment>().Single(r => r.Name == name);
-                var variables = await EnvironmentOfAsync(resource, timeout.Token);
-                if (captured)
-                {
-                    Assert.Equal("true", variables[Variable]);
-                }
-                else
-                {
-                    Assert.DoesNotContain(Variable, variables.Keys);
-                }
+                Assert.Equal("true", variables[Variable]);
+            }
+            else
+            {
+                Assert.DoesNotContain(Variable, variables.Keys);
             }
         }
-        finally
-        {
-            data.Delete(recursive: true);
-        }
-    }
-
-    /// <summary>The variables the resource's callbacks set (values unevaluated: nothing has started).</summary>
-    private static async Task<Dictionary<string, object>> EnvironmentOfAsync(IResourceWithEnvironment resource, CancellationToken cancellationToken)
-    {
-        var variables = new Dictionary<string, object>();
-        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, variables, cancellationToken);
-        foreach (var annotation in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
-        {
-            await annotation.Callback(context);
-        }
-
-        return variables;
     }
 }

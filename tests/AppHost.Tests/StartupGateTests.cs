@@ -8,7 +8,12 @@ public sealed class StartupGateTests
     [Theory]
     [InlineData(new[] { "--backend", "external" }, "--backend external needs --model-endpoint URL.")]
     [InlineData(new[] { "--model-endpoint", "http://gpu-box:8000" }, "--model-endpoint goes with --backend external or modal.")]
-    [InlineData(new[] { "--backend", "vllm", "--config-dir", "/tmp/x" }, "--config-dir goes with --backend modal.")]
+    [InlineData(new[] { "--backend", "vllm", "--config-dir", "/tmp/x" }, "--config-dir goes with --backend modal or --overflow modal.")]
+    [InlineData(new[] { "--replicas", "0" }, "--replicas must be between 1 and 16, got 0.")]
+    [InlineData(new[] { "--replicas", "17" }, "--replicas must be between 1 and 16, got 17.")]
+    [InlineData(new[] { "--backend", "external", "--model-endpoint", "http://gpu-box:8000", "--replicas", "2" },
+        "--replicas goes with --backend simulator or vllm: Modal scales its own containers, and an external server is one endpoint.")]
+    [InlineData(new[] { "--backend", "modal", "--overflow", "modal" }, "--overflow modal adds Modal beside local replicas; with --backend modal the model is on Modal already.")]
     [InlineData(new[] { "--backend", "external", "--model-endpoint", "ftp://gpu-box" }, "--model-endpoint must be an absolute http(s) URL, got 'ftp://gpu-box'.")]
     [InlineData(new[] { "--time-scale", "-1" }, "--time-scale must be 0 or more, got -1.")]
     [InlineData(new[] { "--vllm", "/opt/venv/bin/vllm" }, "--vllm goes with --backend vllm.")]
@@ -60,6 +65,54 @@ public sealed class StartupGateTests
         Assert.Contains("  - Profile bf16-tp2-a100 needs 2 GPUs (tensor parallelism); this machine has 1 (NVIDIA A100-SXM4-80GB).", few.Error, StringComparison.Ordinal);
         Assert.Null(fits.Decision.ExitCode);
         Assert.Equal("A100-80GB", fits.Decision.Plan!.Request.Gpu.Id);
+    }
+
+    [Fact]
+    public async Task ReplicasSplitTheGpusByTheTensorParallelSizeAndTooFewForAllIsAUsageError()
+    {
+        const string a100 = "NVIDIA A100-SXM4-80GB, 81920 MiB\n";
+        var fits = await CheckAsync(["--backend", "vllm", "--profile", "bf16-tp2-a100", "--replicas", "2"], nvidiaSmi: string.Concat(Enumerable.Repeat(a100, 4)));
+        var tooFew = await CheckAsync(["--backend", "vllm", "--profile", "bf16-tp2-a100", "--replicas", "2"], nvidiaSmi: string.Concat(Enumerable.Repeat(a100, 3)));
+
+        Assert.Null(fits.Decision.ExitCode);
+        Assert.Equal(["0,1", "2,3"], fits.Decision.Gpus.Select(g => string.Join(',', g.Devices)));
+        Assert.All(fits.Decision.Gpus, g => Assert.True(g.Plan.Feasible));
+        Assert.Equal(2, tooFew.Decision.ExitCode);
+        Assert.Equal("--replicas 2 needs 4 GPUs (2 per replica of bf16-tp2-a100); this machine has 3, enough for 1.\n", tooFew.Error);
+    }
+
+    [Fact]
+    public async Task AReplicaOnASmallerCardIsRefusedWithItsGpusAndThePlannersReasons()
+    {
+        var (decision, error) = await CheckAsync(["--backend", "vllm", "--replicas", "2"], nvidiaSmi: "NVIDIA A100-SXM4-80GB, 81920 MiB\nNVIDIA A100-SXM4-40GB, 40960 MiB\n");
+
+        Assert.Equal(1, decision.ExitCode);
+        Assert.StartsWith("Profile awq-int4-a100 is refused: nothing was started.\n  - Replica 2 is planned on GPUs 1, where vLLM would refuse it.\nWhy vLLM would refuse:\n", error, StringComparison.Ordinal);
+        Assert.Equal("A100-40GB", decision.Plan!.Request.Gpu.Id);
+    }
+
+    [Fact]
+    public async Task OverflowModalWithoutADeploymentOrATokenNamesBothFixes()
+    {
+        var folder = Directory.CreateTempSubdirectory("aspire70b-gate-");
+        try
+        {
+            var (decision, error) = await CheckAsync("--overflow", "modal", "--config-dir", folder.FullName);
+
+            Assert.Equal(1, decision.ExitCode);
+            Assert.Equal(
+                $"""
+                Profile awq-int4-a100 is refused: nothing was started.
+                  - No Modal deployment of awq-int4-a100 is recorded in {folder.FullName}/modal-deployments.json. Deploy it first (dotnet run --project Cli -- deploy modal --profile awq-int4-a100).
+                  - --overflow modal needs a Modal proxy-auth token (create one at https://modal.com/settings/proxy-auth-tokens): set MODAL_KEY and MODAL_SECRET, or 'dotnet user-secrets set Parameters:modal-key wk-… --project AppHost' and the same for Parameters:modal-secret.
+
+                """,
+                error);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

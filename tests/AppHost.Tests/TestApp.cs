@@ -84,7 +84,7 @@ internal sealed class TestApp : IAsyncDisposable
         try
         {
             await Starting.WaitAsync(timeout.Token);
-            foreach (var name in new[] { "cache", "batches", "model", "apiservice" })
+            foreach (var name in (string[])["cache", "batches", .. ModelNames, "apiservice"])
             {
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
             }
@@ -96,6 +96,10 @@ internal sealed class TestApp : IAsyncDisposable
             throw new TimeoutException($"Not healthy within {Bound}.\n{Diagnostics()}", e);
         }
     }
+
+    /// <summary>The models behind the gateway: <c>model</c>, or one per replica (<c>model-1</c>, …, <c>model-modal</c>).</summary>
+    public IReadOnlyList<string> ModelNames =>
+        [.. App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<Aspire70B.Hosting.Vllm.VllmModelResource>().Select(m => m.Name)];
 
     /// <summary>Every state each resource went through, and the AppHost's log: what a failing test shows.</summary>
     public string Diagnostics() =>

@@ -79,6 +79,25 @@ public sealed class DeployCommandTests : IDisposable
         using var stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder.FullName, "modal-deployments.json")));
         Assert.Equal("https://acme--aspire70b-awq-int4-a100-serve.modal.run", stored.RootElement.GetProperty("awq-int4-a100").GetString());
         Assert.Contains("Deployed awq-int4-a100 at https://acme--aspire70b-awq-int4-a100-serve.modal.run", result.Out, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "Or use it as the overflow tier of local replicas: dotnet run --project AppHost -- --replicas 2 --overflow modal --profile awq-int4-a100\n",
+            result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSpecScalesModalToTheProfilesBoundsWithThePlansSequencesPerContainer()
+    {
+        var spec = Path.Combine(_folder.FullName, "profile.json");
+
+        var result = CliRunner.Run("deploy", "modal", "--profile", "awq-int4-a100", "--spec", spec, "--dry-run", "--config-dir", _folder.FullName);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(spec));
+        // What Modal needs to scale the overflow tier: 0 containers when idle, at most the profile's, each taking the
+        // plan's max_num_seqs at once (the capacity the AppHost gives the gateway as MaxSequences).
+        Assert.Equal((0, 1, 32), (json.RootElement.GetProperty("min_containers").GetInt32(), json.RootElement.GetProperty("max_containers").GetInt32(),
+            json.RootElement.GetProperty("max_concurrent_inputs").GetInt32()));
+        Assert.Contains("Scaling: 0–1 container of A100-80GB (min_containers 0, max_containers 1), 32 concurrent requests per container (the plan's max_num_seqs)", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]

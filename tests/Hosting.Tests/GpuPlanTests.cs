@@ -54,4 +54,37 @@ public sealed class GpuPlanTests
         Assert.Null(few);
         Assert.Equal("Profile bf16-tp2-a100 needs 2 GPUs (tensor parallelism); this machine has 1 (NVIDIA A100-SXM4-80GB).", Assert.Single(fewReasons));
     }
+
+    [Fact]
+    public void ReplicasTakeTheGpusInOrderInSetsOfTheTensorParallelSizeEachPlannedOnItsOwnCards()
+    {
+        var gpus = new[]
+        {
+            new DetectedGpu("NVIDIA A100-SXM4-80GB", 81920), new DetectedGpu("NVIDIA A100-SXM4-80GB", 81920),
+            new DetectedGpu("NVIDIA H100 80GB HBM3", 81559), new DetectedGpu("NVIDIA H100 80GB HBM3", 81559),
+        };
+
+        var two = LocalGpuPlan.CheckReplicas(DeploymentProfiles.Bf16Tp2A100, gpus, 2);
+        var four = LocalGpuPlan.CheckReplicas(DeploymentProfiles.AwqInt4A100, gpus, 4);
+
+        Assert.Equal((null, 0), (two.UsageError, two.Refusals.Count));
+        Assert.Equal(["0,1", "2,3"], two.Replicas.Select(r => string.Join(',', r.Devices)));
+        Assert.Equal(["A100-80GB", "H100-80GB"], two.Replicas.Select(r => r.Plan.Request.Gpu.Id));
+        Assert.All(two.Replicas, r => Assert.Equal(2, r.Plan.Request.GpuCount));
+        Assert.Equal(["0", "1", "2", "3"], four.Replicas.Select(r => string.Join(',', r.Devices)));
+    }
+
+    [Fact]
+    public void GpusForFewerReplicasThanAskedIsAUsageErrorAndTooFewForOneIsTheUsualRefusal()
+    {
+        var a100 = new DetectedGpu("NVIDIA A100-SXM4-80GB", 81920);
+
+        var tooFewForTwo = LocalGpuPlan.CheckReplicas(DeploymentProfiles.Bf16Tp2A100, [a100, a100, a100], 2);
+        var tooFewForOne = LocalGpuPlan.CheckReplicas(DeploymentProfiles.Bf16Tp2A100, [a100], 2);
+
+        Assert.Empty(tooFewForTwo.Replicas);
+        Assert.Equal("--replicas 2 needs 4 GPUs (2 per replica of bf16-tp2-a100); this machine has 3, enough for 1.", tooFewForTwo.UsageError);
+        Assert.Null(tooFewForOne.UsageError);
+        Assert.Equal("Profile bf16-tp2-a100 needs 2 GPUs (tensor parallelism); this machine has 1 (NVIDIA A100-SXM4-80GB).", Assert.Single(tooFewForOne.Refusals));
+    }
 }

@@ -98,6 +98,60 @@ public sealed class ModelResourceTests
     }
 
     [Fact]
+    public async Task AReplicaOnSomeGpusSeesOnlyThemAndItsModelCarriesItsTierAndCapacity()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var vllm = builder.AddVllm("vllm-2", DeploymentProfiles.Bf16Tp2A100, "/opt/venv/bin/vllm").WithGpuDevices([2, 3]);
+        var model = vllm.AddModel("model-2").AsReplica();
+        Allocate(vllm.Resource, "http", 41234);
+
+        var environment = await vllm.Resource.GetEnvironmentVariableValuesAsync();
+
+        Assert.Equal("2,3", environment["CUDA_VISIBLE_DEVICES"]);
+        Assert.Equal("Endpoint=http://localhost:41234;Model=llama-3.1-70b-instruct;Tier=Primary;MaxSequences=32", await model.Resource.ConnectionStringExpression.GetValueAsync(default));
+        var properties = model.Resource.Annotations.OfType<ResourceSnapshotAnnotation>().Single().InitialSnapshot.Properties.ToDictionary(p => p.Name, p => p.Value);
+        Assert.Equal(("2,3", "Primary", "32"), (properties["vllm.gpus"], properties["aspire70b.replica.tier"], properties["aspire70b.replica.max_sequences"]));
+        Assert.Equal("bf16-tp2-a100", properties["vllm.profile"]);
+    }
+
+    [Fact]
+    public async Task AnOverflowReplicaStatesItsOwnCapacity()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var model = builder.AddExternalVllm("vllm-modal", Profile, new Uri("http://gpu-box:8000")).AddModel("model-modal").AsReplica(ModelReplicaTier.Overflow, 96);
+
+        Assert.Equal("Endpoint=http://gpu-box:8000;Model=llama-3.1-70b-instruct;Tier=Overflow;MaxSequences=96", await model.Resource.ConnectionStringExpression.GetValueAsync(default));
+        Assert.Equal((ModelReplicaTier.Overflow, 96), (model.Resource.Replica!.Tier, model.Resource.Replica.MaxSequences));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.AsReplica(ModelReplicaTier.Primary, 0));
+    }
+
+    [Fact]
+    public async Task AsAContainerAReplicaOnSomeGpusAsksDockerForThoseDevicesOnly()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var container = builder.AddVllm("vllm-1", Profile, "/opt/venv/bin/vllm").WithGpuDevices([0]).RunAsContainer();
+        var runtimeArgs = new List<object>();
+        foreach (var callback in container.Resource.Annotations.OfType<ContainerRuntimeArgsCallbackAnnotation>())
+        {
+            await callback.Callback(new ContainerRuntimeArgsCallbackContext(runtimeArgs, default));
+        }
+
+        Assert.Equal(["--runtime", "nvidia", "--gpus", "\"device=0\"", "--ipc=host"], runtimeArgs.Cast<string>());
+        Assert.Equal([0], container.Resource.Annotations.OfType<VllmServerAnnotation>().Single().GpuDevices);
+    }
+
+    [Fact]
+    public void GpuDevicesAreDistinctIndices()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var vllm = builder.AddVllm("vllm", Profile, "/opt/venv/bin/vllm");
+
+        Assert.Throws<ArgumentException>(() => vllm.WithGpuDevices([]));
+        Assert.Throws<ArgumentException>(() => vllm.WithGpuDevices([1, 1]));
+        Assert.Throws<ArgumentException>(() => vllm.WithGpuDevices([-1]));
+    }
+
+    [Fact]
     public async Task ModalIsAnEndpointWithTheProxyTokenAsSecretParameters()
     {
         var builder = DistributedApplication.CreateBuilder();
@@ -170,9 +224,48 @@ public sealed class ModelResourceTests
         var builder = DistributedApplication.CreateBuilder();
         var model = builder.AddExternalVllm("vllm", Profile, new Uri("http://gpu-box:8000")).AddModel("model");
 
-        Assert.Equal(["show-plan", "warm-up"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name));
-        Assert.Equal(["Show plan", "Warm up"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName));
+        Assert.Equal(["show-plan", "warm-up", "show-load"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name));
+        Assert.Equal(["Show plan", "Warm up", "Show load"], model.Resource.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName));
         Assert.Single(model.Resource.Annotations.OfType<HealthCheckAnnotation>());
+    }
+
+    [Fact]
+    public void TheLoadIsReadFromTheServersMetricsForItsModel()
+    {
+        const string metrics = """
+            # HELP vllm:num_requests_running Number of requests in model execution batches.
+            # TYPE vllm:num_requests_running gauge
+            vllm:num_requests_running{model_name="llama-3.1-70b-instruct",engine="0"} 3.0
+            vllm:num_requests_running{model_name="llama-3.1-70b-instruct",engine="1"} 1.0
+            vllm:num_requests_running{model_name="other",engine="0"} 50.0
+            vllm:num_requests_waiting{model_name="llama-3.1-70b-instruct",engine="0"} 2.0
+            vllm:kv_cache_usage_perc{model_name="llama-3.1-70b-instruct",engine="0"} 0.125
+            vllm:kv_cache_usage_perc{model_name="llama-3.1-70b-instruct",engine="1"} 0.25
+            vllm:prefix_cache_queries_total{model_name="llama-3.1-70b-instruct",engine="0"} 12000.0
+            vllm:prefix_cache_hits_total{model_name="llama-3.1-70b-instruct",engine="0"} 3000.0
+            """;
+
+        var load = VllmLoad.Parse(metrics, "llama-3.1-70b-instruct");
+
+        Assert.Equal(new VllmLoad(4, 2, 0.25, 12000, 3000), load);
+        Assert.Equal("Load: 4 running, 2 waiting, KV cache 25.0 % used, prefix cache 25.0 % hit (3,000 of 12,000 queried tokens).", load.Describe());
+        Assert.Equal(0.5, VllmLoad.Parse("vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.5\n", "m").KvCacheUsage);
+        Assert.Equal("Load: 0 running, 0 waiting, KV cache usage not reported, prefix cache not queried yet.", VllmLoad.Parse("", "m").Describe());
+    }
+
+    [Fact]
+    public async Task AsAContainerTheServerKeepsItsApiKey()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var key = builder.AddParameter("model-key", "sk-local", secret: true);
+        var container = builder.AddVllm("vllm", Profile, "/opt/venv/bin/vllm").WithApiKey(key).RunAsContainer();
+        var model = container.AddModel("model");
+        Allocate(container.Resource, "http", 41301);
+
+        var environment = await container.Resource.GetEnvironmentVariableValuesAsync();
+
+        Assert.Equal("sk-local", environment["VLLM_API_KEY"]);
+        Assert.Equal("Endpoint=http://localhost:41301;Model=llama-3.1-70b-instruct;Key=sk-local", await model.Resource.ConnectionStringExpression.GetValueAsync(default));
     }
 
     [Fact]
