@@ -29,11 +29,11 @@ internal sealed class ConfigurationBench(Repository repository, ReplicaSettings 
         var from = Stopwatch.GetTimestamp();
         await Task.Delay(settings.Measured, cancellationToken);
         var after = await ScrapeAsync(metrics, cluster, cancellationToken);
-        var window = Stopwatch.GetElapsedTime(from);
+        var until = Stopwatch.GetTimestamp();
         await stop.CancelAsync();
         await running;
 
-        var summary = PhaseSummary.Of(load.Outcomes, from, window);
+        var summary = PhaseSummary.Between(load.Outcomes, from, until);
         var row = new ConfigurationRow(path, replicas, label, summary, [.. cluster.Replicas.Select((r, i) => (r.Name, after[i] - before[i]))]);
         log($"{path,-8} {replicas} x {label,-14} {summary.ChatsPerSecond,6:0.0} chats/s  ttft p50 {summary.FirstToken.P50,7:0} ms  p99 {summary.FirstToken.P99,7:0} ms  errors {summary.Errors}  prefix hits {100 * row.TotalPrefixCache.HitRate:0.0} %");
         return row;

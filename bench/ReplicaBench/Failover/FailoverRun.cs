@@ -42,14 +42,14 @@ internal sealed class FailoverRun(Repository repository, ReplicaSettings setting
         await stop.CancelAsync();
         await running;
 
-        var outcomes = load.Outcomes.Where(o => o.Issued >= from && o.Issued < until).ToList();
+        var outcomes = load.Outcomes.Where(o => o.Ended >= from).ToList();
         return new FailoverResult(
             settings.FailoverUsers,
             Stopwatch.GetElapsedTime(from, killedAt),
             Stopwatch.GetElapsedTime(killedAt, until),
-            PhaseSummary.Of(outcomes.Where(o => o.Issued < killedAt), from, Stopwatch.GetElapsedTime(from, killedAt)),
-            PhaseSummary.Of(outcomes.Where(o => o.Issued < killedAt && o.Ended >= killedAt), from, Stopwatch.GetElapsedTime(from, until)),
-            PhaseSummary.Of(outcomes.Where(o => o.Issued >= killedAt), killedAt, Stopwatch.GetElapsedTime(killedAt, until)),
+            PhaseSummary.Of(outcomes.Where(o => o.Ended < killedAt), Stopwatch.GetElapsedTime(from, killedAt)),
+            PhaseSummary.Of(outcomes.Where(o => o.Issued < killedAt && o.Ended >= killedAt), Stopwatch.GetElapsedTime(killedAt, until)),
+            PhaseSummary.Of(outcomes.Where(o => o.Issued >= killedAt), Stopwatch.GetElapsedTime(killedAt, until)),
             outcomes.Count(o => o.Result == TurnResult.FailedBeforeFirstToken),
             outcomes.Count(o => o.Result == TurnResult.CutMidStream),
             outcomes.Count(o => o.Issued >= killedAt && o.Result == TurnResult.Succeeded && o.Replica == Victim),
@@ -59,14 +59,14 @@ internal sealed class FailoverRun(Repository repository, ReplicaSettings setting
 }
 
 /// <summary>
-/// What the kill cost: the chats issued before it, those in flight at it, those issued after it; failures before a
+/// What the kill cost: the chats that ended before it, those in flight at it, those issued after it; failures before a
 /// first token (must be 0) and cuts mid-stream over the whole phase; and when the victim's breaker opened.
 /// </summary>
 internal sealed record FailoverResult(
     int Users,
     TimeSpan BeforeKill,
     TimeSpan AfterKill,
-    PhaseSummary IssuedBefore,
+    PhaseSummary EndedBefore,
     PhaseSummary InFlightAtKill,
     PhaseSummary IssuedAfter,
     int FailedBeforeFirstToken,

@@ -66,11 +66,11 @@ internal static class ReplicaTable
             $"failover: 2 replicas (gateway's default policy), {f.Users} users; {FailoverRun.Victim} SIGKILLed after {f.BeforeKill.TotalSeconds:0.0} s of measured load, then {f.AfterKill.TotalSeconds:0.0} s more");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"  chats failed before their first token: {f.FailedBeforeFirstToken} (must be 0)   cut mid-stream: {f.CutMidStream} (expected: streams the victim was sending)");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  issued before the kill: {Line(f.IssuedBefore)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  ended before the kill:  {Line(f.EndedBefore)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  in flight at the kill:  {f.InFlightAtKill.Succeeded} succeeded, {f.InFlightAtKill.CutMidStream} cut mid-stream, {f.InFlightAtKill.FailedBeforeFirstToken} failed before a token; served by {Shares(f.InFlightAtKill)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  issued after the kill:  {Line(f.IssuedAfter)}; {f.VictimServedAfterKill} answered by {FailoverRun.Victim}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  {FailoverRun.Victim}'s breaker opened: {(f.BreakerOpenedAfter is { } t ? $"{t.TotalMilliseconds:0} ms after the kill (log: {f.BreakerLine!.Trim()})" : "not seen in ApiService's log within the phase")}");
-        foreach (var (kind, count) in f.IssuedBefore.Failures.Concat(f.InFlightAtKill.Failures).Concat(f.IssuedAfter.Failures).GroupBy(k => k.Key).Select(g => (g.Key, g.Sum(k => k.Value))))
+        foreach (var (kind, count) in f.EndedBefore.Failures.Concat(f.InFlightAtKill.Failures).Concat(f.IssuedAfter.Failures).GroupBy(k => k.Key).Select(g => (g.Key, g.Sum(k => k.Value))))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  failure: {kind} x{count}");
         }

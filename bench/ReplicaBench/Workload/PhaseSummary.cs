@@ -4,8 +4,9 @@ using Aspire70B.GatewayBench.Load;
 namespace Aspire70B.ReplicaBench.Workload;
 
 /// <summary>
-/// The chats issued within one measured window: throughput, time to first token (issue to first content delta,
-/// queueing included), failures by kind, chats still running when the window closed, and which replica answered.
+/// A set of chats, usually those that ended within one measured window: throughput, time to first token (issue to
+/// first content delta, queueing included), failures by kind, chats cancelled when the load stopped, and which
+/// replica answered.
 /// </summary>
 internal sealed record PhaseSummary(
     TimeSpan Window,
@@ -24,10 +25,18 @@ internal sealed record PhaseSummary(
 
     public int Errors => FailedBeforeFirstToken + CutMidStream;
 
-    /// <summary>Summarises the outcomes issued from <paramref name="from"/> (a Stopwatch timestamp) on.</summary>
-    public static PhaseSummary Of(IEnumerable<TurnOutcome> outcomes, long from, TimeSpan window)
+    /// <summary>
+    /// The chats that ended within the window from <paramref name="from"/> to <paramref name="until"/> (Stopwatch
+    /// timestamps), and those the stop cancelled: with a queue in front of the replicas, counting the chats issued in the
+    /// window instead would miss every chat still queued at its end.
+    /// </summary>
+    public static PhaseSummary Between(IEnumerable<TurnOutcome> outcomes, long from, long until) =>
+        Of(outcomes.Where(o => o.Result == TurnResult.Cancelled ? o.Issued < until : o.Ended >= from && o.Ended < until), Stopwatch.GetElapsedTime(from, until));
+
+    /// <summary>Summarises <paramref name="outcomes"/> as the chats of a window of <paramref name="window"/>.</summary>
+    public static PhaseSummary Of(IEnumerable<TurnOutcome> outcomes, TimeSpan window)
     {
-        var chosen = outcomes.Where(o => o.Issued >= from).ToList();
+        var chosen = outcomes.ToList();
         var firstToken = new LatencyLog(Math.Max(1, chosen.Count));
         foreach (var o in chosen.Where(o => o.FirstToken != 0 && o.Result != TurnResult.Cancelled))
         {
@@ -48,7 +57,4 @@ internal sealed record PhaseSummary(
                 .GroupBy(o => $"{(o.Result == TurnResult.CutMidStream ? "mid-stream" : "before first token")}: {o.Failure}")
                 .ToDictionary(g => g.Key, g => g.Count()));
     }
-
-    /// <summary>Milliseconds from a Stopwatch interval, for reports.</summary>
-    public static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
 }
