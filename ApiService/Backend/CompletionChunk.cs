@@ -10,4 +10,7 @@ internal sealed record CompletionUsage(int PromptTokens, int CompletionTokens)
 internal readonly record struct CompletionChunk(int Index, string Text, string? FinishReason, string? StopReason, CompletionUsage? Usage)
 {
     public bool IsUsageOnly => Usage is not null && Text.Length == 0 && FinishReason is null;
+
+    /// <summary>On the first chunk of a call, when several replicas could have served it: the one that did.</summary>
+    public string? Replica { get; init; }
 }

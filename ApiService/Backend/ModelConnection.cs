@@ -4,7 +4,8 @@ namespace Aspire70B.ApiService.Backend;
 
 /// <summary>
 /// The model server, from Aspire's connection string <c>ConnectionStrings__model</c>:
-/// <c>Endpoint=http://127.0.0.1:8000;Key=…;Model=…</c>, plus <c>ModalKey</c>/<c>ModalSecret</c> for Modal's proxy auth.
+/// <c>Endpoint=http://127.0.0.1:8000;Key=…;Model=…</c>, plus <c>ModalKey</c>/<c>ModalSecret</c> for Modal's proxy auth,
+/// and for one of several replicas <c>Tier=Primary|Overflow</c> and <c>MaxSequences=N</c> (see <c>Routing/ModelReplicas</c>).
 /// </summary>
 internal sealed record ModelConnection(Uri Endpoint, string? Key, string? Model, string? ModalKey, string? ModalSecret)
 {
@@ -28,13 +29,45 @@ internal sealed record ModelConnection(Uri Endpoint, string? Key, string? Model,
             throw new FormatException("Modal proxy auth needs both ModalKey and ModalSecret.");
         }
 
-        return new ModelConnection(uri, Get("Key"), Get("Model"), modalKey, modalSecret);
+        var tier = Get("Tier") switch
+        {
+            null => ReplicaTier.Primary,
+            var t when t.Equals(nameof(ReplicaTier.Primary), StringComparison.OrdinalIgnoreCase) => ReplicaTier.Primary,
+            var t when t.Equals(nameof(ReplicaTier.Overflow), StringComparison.OrdinalIgnoreCase) => ReplicaTier.Overflow,
+            var t => throw new FormatException($"The model connection's Tier '{t}' is neither Primary nor Overflow."),
+        };
+
+        int? maxSequences = null;
+        if (Get("MaxSequences") is { } seqText)
+        {
+            if (!int.TryParse(seqText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seqs) || seqs < 1)
+            {
+                throw new FormatException($"The model connection's MaxSequences '{seqText}' is not a whole number of at least 1.");
+            }
+
+            maxSequences = seqs;
+        }
+
+        return new ModelConnection(uri, Get("Key"), Get("Model"), modalKey, modalSecret) { Tier = tier, MaxSequences = maxSequences };
     }
+
+    /// <summary>Whether this replica is used only when every primary one is down or full (<c>Tier=Overflow</c>).</summary>
+    public ReplicaTier Tier { get; init; }
+
+    /// <summary>The replica's concurrent sequences (its plan's <c>max_num_seqs</c>), when the connection string gives it.</summary>
+    public int? MaxSequences { get; init; }
 
     /// <summary>Whether the model server is a Modal web endpoint (proxy auth given).</summary>
     public bool IsModal => ModalKey is not null;
 
     /// <summary>The connection without its secrets, for logs and /health.</summary>
     public override string ToString() =>
-        $"Endpoint={Endpoint};Key={(Key is null ? "" : "***")};Model={Model}{(ModalKey is null ? "" : ";ModalKey=***;ModalSecret=***")}";
+        $"Endpoint={Endpoint};Key={(Key is null ? "" : "***")};Model={Model}{(ModalKey is null ? "" : ";ModalKey=***;ModalSecret=***")}{(Tier == ReplicaTier.Primary ? "" : $";Tier={Tier}")}{(MaxSequences is { } n ? $";MaxSequences={n}" : "")}";
+}
+
+/// <summary>A replica's tier: primary replicas share the load; overflow ones take it only when no primary one can.</summary>
+internal enum ReplicaTier
+{
+    Primary,
+    Overflow,
 }

@@ -37,7 +37,11 @@ internal sealed partial class VllmCompletionsClient(
     /// <summary>Sends the request and waits for its first event; the returned stream yields that event first.</summary>
     /// <exception cref="BackendException">The call failed before any output (after retries where they apply).</exception>
     /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
-    public async Task<CompletionStream> OpenAsync(CompletionRequest request, CancellationToken cancellationToken)
+    public Task<CompletionStream> OpenAsync(CompletionRequest request, CancellationToken cancellationToken) => OpenAsync(request, null, cancellationToken);
+
+    /// <summary>As <see cref="OpenAsync(CompletionRequest, CancellationToken)"/>, with <paramref name="maxRetries"/> retries of a
+    /// transient failure instead of <see cref="BackendOptions.MaxRetries"/> (0 when another replica can take the request).</summary>
+    public async Task<CompletionStream> OpenAsync(CompletionRequest request, int? maxRetries, CancellationToken cancellationToken)
     {
         var body = CompletionRequestWriter.Write(request);
         var headers = request.ForwardedHeaders;
@@ -83,7 +87,7 @@ internal sealed partial class VllmCompletionsClient(
             catch (BackendException e) when (e.IsTransient || e.Failure == BackendFailure.Timeout)
             {
                 breaker.RecordFailure();
-                if (attempt >= _options.MaxRetries || e.Failure == BackendFailure.Timeout)
+                if (attempt >= (maxRetries ?? _options.MaxRetries) || e.Failure == BackendFailure.Timeout)
                 {
                     throw;
                 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Aspire70B.ApiService.Backend;
 using Aspire70B.ApiService.Caching;
 using Aspire70B.ApiService.Errors;
+using Aspire70B.ApiService.Routing;
 using Aspire70B.ApiService.Telemetry;
 using Aspire70B.Serving.Templates;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,7 @@ internal sealed partial class ChatCompletionHandler(
     IPromptTokenCounter tokenCounter,
     PromptCache cache,
     SingleFlight<CompletionChunk> flights,
-    VllmCompletionsClient backend,
+    ReplicaRouter router,
     GatewayTelemetry telemetry,
     IOptions<BackendOptions> backendOptions,
     TimeProvider time,
@@ -95,6 +96,12 @@ internal sealed partial class ChatCompletionHandler(
                 if (!sink.Started)
                 {
                     firstToken = time.GetElapsedTime(started);
+                    if ((chunk.Replica ?? router.SingleName) is { } replica)
+                    {
+                        context.Response.Headers[RoutingTelemetry.ReplicaHeader] = replica;
+                        activity?.SetTag(RoutingTelemetry.ReplicaAttribute, replica);
+                    }
+
                     await sink.StartAsync(aborted);
                 }
 
@@ -199,7 +206,7 @@ internal sealed partial class ChatCompletionHandler(
         var decision = cache.Decide(context.Request, parameters, tenant, deployment.Profile.Name, deployment.Template.Id, prompt, maxTokens, forwarded);
         var request = new CompletionRequest
         {
-            Model = backend.Connection.Model ?? deployment.ServedModelName,
+            Model = router.RequestModel,
             Prompt = prompt,
             MaxTokens = maxTokens,
             N = parameters.N,
@@ -244,7 +251,7 @@ internal sealed partial class ChatCompletionHandler(
     /// </summary>
     private async IAsyncEnumerable<CompletionChunk> Produce(CompletionRequest request, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var activity = GatewayTelemetry.StartTextCompletion(request, backend.Connection.Endpoint);
+        var activity = GatewayTelemetry.StartTextCompletion(request, router.FixedEndpoint);
         if (telemetry.RecordsContent(activity))
         {
             activity.SetTag("gen_ai.input.messages", GenAIMessages.FromPrompt(request.Prompt));
@@ -252,14 +259,14 @@ internal sealed partial class ChatCompletionHandler(
 
         var texts = new SortedDictionary<int, (StringBuilder Text, string? Finish, string? Stop)>();
         CompletionUsage? usage = null;
-        CompletionStream? stream = null;
+        RoutedStream? routed = null;
         string? errorType = null;
         var finished = false;
         try
         {
             try
             {
-                stream = await backend.OpenAsync(request, cancellationToken);
+                routed = await router.OpenAsync(request, cancellationToken);
             }
             catch (Exception e)
             {
@@ -267,7 +274,10 @@ internal sealed partial class ChatCompletionHandler(
                 throw;
             }
 
-            await using var chunks = stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            RoutingTelemetry.Tag(activity, routed.Value.Replica, server: router.FixedEndpoint is null);
+            // With several replicas the first chunk names the one that answered (single-flight followers see it too).
+            var replica = router.SingleName is null ? routed.Value.Replica.Name : null;
+            await using var chunks = routed.Value.Stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
                 CompletionChunk chunk;
@@ -301,22 +311,23 @@ internal sealed partial class ChatCompletionHandler(
                     texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
                 }
 
-                yield return chunk;
+                yield return replica is null ? chunk : chunk with { Replica = replica };
+                replica = null;
             }
 
             finished = true;
         }
         finally
         {
-            if (stream is not null)
+            if (routed is { } open)
             {
-                await stream.DisposeAsync();
+                await open.ReleaseAsync();
             }
 
             // A consumer that stopped reading (its client left, or every single-flight follower did) cancelled the call.
             if (activity is { IsAllDataRequested: true })
             {
-                GatewayTelemetry.RecordTextCompletion(activity, stream?.ResponseId, request.Model,
+                GatewayTelemetry.RecordTextCompletion(activity, routed?.Stream.ResponseId, request.Model,
                     [.. texts.Values.Where(t => t.Finish is not null).Select(t => t.Finish!)], usage, finished ? null : errorType ?? "cancelled");
                 if (telemetry.RecordsContent(activity) && texts.Count > 0)
                 {

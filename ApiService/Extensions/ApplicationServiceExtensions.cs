@@ -5,6 +5,7 @@ using Aspire70B.Batches;
 using Aspire70B.ApiService.Caching;
 using Aspire70B.ApiService.Chat;
 using Aspire70B.ApiService.Errors;
+using Aspire70B.ApiService.Routing;
 using Aspire70B.ApiService.Security;
 using Aspire70B.ApiService.Telemetry;
 using Microsoft.AspNetCore.Authentication;
@@ -30,19 +31,22 @@ internal static class ApplicationServiceExtensions
                 "Every Auth:ApiKeys entry needs a Name and a Hash of the form sha256:<64 hex digits>.")
             .ValidateOnStart();
 
-        // The deployment and the model server.
+        // The deployment and the model replicas (every ConnectionStrings:model or model-*), each with its own client and breaker.
         services.AddSingleton<GatewayDeployment>();
-        services.AddSingleton(_ => ModelConnection.Parse(configuration.GetConnectionString("model")
-            ?? throw new InvalidOperationException("ConnectionStrings:model is not set: give the model server as 'Endpoint=http://127.0.0.1:8000;Model=…'.")));
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<BackendOptions>>().Value;
-            return new CircuitBreaker(options.BreakerFailureThreshold, options.BreakerOpenDuration, sp.GetRequiredService<TimeProvider>());
-        });
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ModelReplicas>(sp, configuration));
+        services.AddSingleton<RoutingTelemetry>();
+        services.AddSingleton<ReplicaRouter>();
+        services.AddHostedService<ReplicaMetricsPoller>();
         // The hot path: the client has its own retries, breaker and timeouts and a concrete endpoint, so the shared
         // handlers (discovery, per-request logging) are left out; the request is still traced as an HttpClient span.
         // No standard resilience: its 10 s attempt timeout would cut generations short (dotnet/extensions#6258).
-        services.AddHttpClient<VllmCompletionsClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(nameof(VllmCompletionsClient), client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(ModelServerHandler.Create)
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
+            .RemoveAllLoggers();
+        // The load polls: a missed one is simply followed by the next, so no resilience either.
+        services.AddHttpClient(ReplicaMetricsPoller.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(ModelServerHandler.Create)
             .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
             .RemoveAllLoggers();

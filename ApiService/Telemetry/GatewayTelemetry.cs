@@ -79,10 +79,10 @@ internal sealed class GatewayTelemetry : IDisposable
     }
 
     /// <summary>Starts the <c>text_completion {model}</c> client span of one call to the model server.</summary>
-    public static Activity? StartTextCompletion(CompletionRequest request, Uri endpoint)
+    /// <remarks>The server (<paramref name="endpoint"/>) is known here when there is one replica; otherwise it is set once one answers.</remarks>
+    public static Activity? StartTextCompletion(CompletionRequest request, Uri? endpoint)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(endpoint);
         var activity = Source.StartActivity($"text_completion {request.Model}", ActivityKind.Client);
         if (activity is not { IsAllDataRequested: true })
         {
@@ -100,8 +100,12 @@ internal sealed class GatewayTelemetry : IDisposable
             activity.SetTag("gen_ai.request.choice.count", request.N);
         }
 
-        activity.SetTag("server.address", endpoint.Host);
-        activity.SetTag("server.port", endpoint.Port);
+        if (endpoint is not null)
+        {
+            activity.SetTag("server.address", endpoint.Host);
+            activity.SetTag("server.port", endpoint.Port);
+        }
+
         return activity;
     }
 

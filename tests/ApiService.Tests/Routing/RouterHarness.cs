@@ -1,0 +1,63 @@
+using Aspire70B.ApiService.Backend;
+using Aspire70B.ApiService.Chat;
+using Aspire70B.ApiService.Routing;
+using Aspire70B.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Aspire70B.ApiService.Tests.Routing;
+
+/// <summary>A router over replicas given as connection strings (nothing listens on them), on a clock that moves only when told.</summary>
+internal sealed class RouterHarness : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public RouterHarness(RoutingPolicy policy, params (string Name, string Extra)[] replicas)
+        : this(new RoutingOptions { Policy = policy }, replicas)
+    {
+    }
+
+    public RouterHarness(RoutingOptions options, params (string Name, string Extra)[] replicas)
+    {
+        var settings = replicas.ToDictionary(r => $"ConnectionStrings:{r.Name}", r => (string?)$"Endpoint=http://127.0.0.1:9/;Model={SystemProcesses.Model}{r.Extra}");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        _services = new ServiceCollection().AddHttpClient().AddMetrics().BuildServiceProvider();
+        var backend = Options.Create(new BackendOptions { BreakerFailureThreshold = 2, BreakerOpenDuration = TimeSpan.FromSeconds(10) });
+        Replicas = new ModelReplicas(configuration, new GatewayDeployment(Options.Create(new GatewayOptions { Profile = SystemProcesses.Profile })),
+            _services.GetRequiredService<IHttpClientFactory>(), backend, Clock, NullLogger<VllmCompletionsClient>.Instance);
+        Router = new ReplicaRouter(Replicas, Options.Create(options), new RoutingTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Replicas),
+            NullLogger<ReplicaRouter>.Instance);
+    }
+
+    public ManualClock Clock { get; } = new();
+
+    public ModelReplicas Replicas { get; }
+
+    public ReplicaRouter Router { get; }
+
+    public ModelReplica this[string name] => Replicas.All.Single(r => r.Name == name);
+
+    public static CompletionRequest Request(string prompt, string? salt = "tenant") =>
+        new() { Model = SystemProcesses.Model, Prompt = prompt, MaxTokens = 8, CacheSalt = salt };
+
+    /// <summary>The name of the replica picked for <paramref name="prompt"/>, and why.</summary>
+    public (string Name, string Reason) Pick(string prompt = "hello", ulong excluded = 0, bool retry = false)
+    {
+        var (replica, reason) = Router.Pick(Request(prompt), excluded, retry);
+        return (replica?.Name ?? "(none)", reason);
+    }
+
+    public void Dispose() => _services.Dispose();
+}
+
+/// <summary>A clock that moves only when told (the circuit breakers read it).</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
