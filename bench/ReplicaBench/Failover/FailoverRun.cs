@@ -9,7 +9,7 @@ namespace Aspire70B.ReplicaBench.Failover;
 /// Two replicas under steady streamed conversations; one is SIGKILLed mid-run. A chat that had produced no token
 /// when its replica died must be retried by the gateway on the survivor (so no chat may fail before its first token);
 /// chats cut mid-stream are expected (their tokens were already sent) and are reported; and the time from the kill
-/// until the gateway's log says the dead replica's breaker opened.
+/// until the gateway stopped sending requests to the dead replica (its breaker opened), from the gateway's log.
 /// </summary>
 internal sealed class FailoverRun(Repository repository, ReplicaSettings settings, Action<string> log)
 {
@@ -28,14 +28,15 @@ internal sealed class FailoverRun(Repository repository, ReplicaSettings setting
         await Task.Delay(settings.BeforeKill, cancellationToken);
         long killedAt;
         DateTime killedWall;
-        (DateTime At, string Line)? opened;
-        await using (var watch = new BreakerWatch(cluster.Gateway!, Victim))
+        IReadOnlyList<DateTime> failovers;
+        await using (var watch = new FailoverLog(cluster.Gateway!, Victim))
         {
             killedWall = DateTime.UtcNow;
             killedAt = cluster.Kill(Victim);
             log($"failover: {Victim} killed (SIGKILL) under {settings.FailoverUsers} users");
             await Task.Delay(settings.AfterKill, cancellationToken);
-            opened = watch.Opened;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken); // The last lines reach the log.
+            failovers = watch.Failovers;
         }
 
         var until = Stopwatch.GetTimestamp();
@@ -53,14 +54,15 @@ internal sealed class FailoverRun(Repository repository, ReplicaSettings setting
             outcomes.Count(o => o.Result == TurnResult.FailedBeforeFirstToken),
             outcomes.Count(o => o.Result == TurnResult.CutMidStream),
             outcomes.Count(o => o.Issued >= killedAt && o.Result == TurnResult.Succeeded && o.Replica == Victim),
-            opened is { } o ? o.At - killedWall : null,
-            opened?.Line);
+            FailoverLog.FirstBurst(failovers, killedWall) is { Last: { } last } burst ? (burst.Count, last - killedWall) : (0, null),
+            failovers.Count(f => f >= killedWall));
     }
 }
 
 /// <summary>
 /// What the kill cost: the chats that ended before it, those in flight at it, those issued after it; failures before a
-/// first token (must be 0) and cuts mid-stream over the whole phase; and when the victim's breaker opened.
+/// first token (must be 0) and cuts mid-stream over the whole phase; the fail-overs away from the victim in the first
+/// burst after the kill and when the last of them was logged (the breaker was open right after it); and all of them.
 /// </summary>
 internal sealed record FailoverResult(
     int Users,
@@ -72,5 +74,5 @@ internal sealed record FailoverResult(
     int FailedBeforeFirstToken,
     int CutMidStream,
     int VictimServedAfterKill,
-    TimeSpan? BreakerOpenedAfter,
-    string? BreakerLine);
+    (int Count, TimeSpan? LastAfterKill) FirstBurst,
+    int FailoversAfterKill);

@@ -69,7 +69,9 @@ internal static class ReplicaTable
         text.AppendLine(CultureInfo.InvariantCulture, $"  ended before the kill:  {Line(f.EndedBefore)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  in flight at the kill:  {f.InFlightAtKill.Succeeded} succeeded, {f.InFlightAtKill.CutMidStream} cut mid-stream, {f.InFlightAtKill.FailedBeforeFirstToken} failed before a token; served by {Shares(f.InFlightAtKill)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  issued after the kill:  {Line(f.IssuedAfter)}; {f.VictimServedAfterKill} answered by {FailoverRun.Victim}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  {FailoverRun.Victim}'s breaker opened: {(f.BreakerOpenedAfter is { } t ? $"{t.TotalMilliseconds:0} ms after the kill (log: {f.BreakerLine!.Trim()})" : "not seen in ApiService's log within the phase")}");
+        text.AppendLine(f.FirstBurst.LastAfterKill is { } t
+            ? string.Create(CultureInfo.InvariantCulture, $"  {FailoverRun.Victim}'s breaker opened {t.TotalMilliseconds:0} ms after the kill: the last of {f.FirstBurst.Count} chats routed to it and failed over to the survivor (then none until the half-open trial; {f.FailoversAfterKill} fail-overs in all)")
+            : $"  no fail-over away from {FailoverRun.Victim} was logged by ApiService (Warning 2101)");
         foreach (var (kind, count) in f.EndedBefore.Failures.Concat(f.InFlightAtKill.Failures).Concat(f.IssuedAfter.Failures).GroupBy(k => k.Key).Select(g => (g.Key, g.Sum(k => k.Value))))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  failure: {kind} x{count}");
