@@ -10,8 +10,8 @@ var replicas = new Option<string>("--replicas") { Description = "Replica counts,
 var policies = new Option<string>("--policies") { Description = "Routing policies for more than one replica.", DefaultValueFactory = _ => "RoundRobin,LeastLoaded,PrefixAffinity" };
 var users = new Option<int>("--users") { Description = "Concurrent users, each in its own conversation (1-1024).", DefaultValueFactory = _ => 128 };
 var turns = new Option<int>("--turns") { Description = "Turns per conversation before the user starts a new one (1-32).", DefaultValueFactory = _ => 8 };
-var seconds = new Option<double?>("--seconds") { Description = "Measured seconds per configuration (default 20, quick 6)." };
-var warmUp = new Option<double?>("--warm-up") { Description = "Unmeasured seconds of the same load first, while conversations grow (default 15, quick 6)." };
+var seconds = new Option<double?>("--seconds") { Description = "Measured seconds per configuration (default 20, quick 5)." };
+var warmUp = new Option<double?>("--warm-up") { Description = "Unmeasured seconds of the same load first, while conversations grow (default 15, quick 5)." };
 var timeScale = new Option<double>("--time-scale") { Description = "The Simulators' time scale (0.05-10): 1 is the profile's real speed.", DefaultValueFactory = _ => 0.5 };
 var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of every answer (1-1024).", DefaultValueFactory = _ => 64 };
 var failover = new Option<bool>("--failover") { Description = "Run the failover phase (2 replicas, one killed).", DefaultValueFactory = _ => true };
@@ -30,8 +30,8 @@ root.SetAction(async (parse, cancellationToken) =>
         [.. parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ReplicaSettings.ParsePolicy)],
         Math.Clamp(parse.GetValue(users), 1, 1024),
         Math.Clamp(parse.GetValue(turns), 1, 32),
-        TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(seconds) ?? (isQuick ? 6 : 20), 1, 300)),
-        TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(warmUp) ?? (isQuick ? 6 : 15), 0, 120)),
+        TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(seconds) ?? (isQuick ? 5 : 20), 1, 300)),
+        TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(warmUp) ?? (isQuick ? 5 : 15), 0, 120)),
         Math.Clamp(parse.GetValue(timeScale), 0.05, 10),
         Math.Clamp(parse.GetValue(maxTokens), 1, 1024),
         parse.GetValue(failover),

@@ -9,7 +9,7 @@ namespace Aspire70B.ReplicaBench.Report;
 internal static class ReplicaTable
 {
     private static readonly string[] Headers =
-        ["path", "replicas", "policy", "chats/s", "x 1 replica", "out tok/s", "ttft p50 ms", "ttft p99 ms", "errors", "cut at end", "prefix hits", "share of chats per replica"];
+        ["path", "replicas", "policy", "chats/s", "x 1 replica", "out tok/s", "ttft p50 ms", "ttft p99 ms", "errors", "cut at end", "prefix hits", "uncached tok/chat", "share of chats per replica"];
 
     public static string Render(IReadOnlyList<ConfigurationRow> rows)
     {
@@ -19,7 +19,7 @@ internal static class ReplicaTable
         {
             if (row.Summary is not { } s)
             {
-                lines.Add([row.Path, I(row.Replicas), row.Policy, row.Note ?? "not run", "", "", "", "", "", "", "", ""]);
+                lines.Add([row.Path, I(row.Replicas), row.Policy, row.Note ?? "not run", "", "", "", "", "", "", "", "", ""]);
                 continue;
             }
 
@@ -32,6 +32,7 @@ internal static class ReplicaTable
                 Ms(s.FirstToken.P50), Ms(s.FirstToken.P99),
                 I(s.Errors), I(s.CancelledAtEnd),
                 Percent(row.TotalPrefixCache.HitRate),
+                s.Succeeded > 0 ? F((row.TotalPrefixCache.Queries - row.TotalPrefixCache.Hits) / s.Succeeded, "0") : "",
                 Shares(s),
             ]);
         }
@@ -40,7 +41,7 @@ internal static class ReplicaTable
         var text = new StringBuilder();
         foreach (var line in lines)
         {
-            text.AppendLine(string.Join("  ", line.Select((cell, c) => c is 0 or 2 or 11 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+            text.AppendLine(string.Join("  ", line.Select((cell, c) => c is 0 or 2 or 12 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
         }
 
         return text.ToString();
