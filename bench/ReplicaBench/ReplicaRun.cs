@@ -95,7 +95,7 @@ internal sealed class ReplicaRun(ReplicaSettings settings, FileInfo? output)
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Replica bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, profile {settings.Profile}, Simulator time scale {settings.TimeScale:0.##}{(settings.Quick ? ", --quick" : "")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"workload: {settings.Users} users in closed loop, conversations of {settings.Turns} turns on {ReplicaSettings.SystemPrompts} shared system prompts (~1.5K tokens), user turns ~100-300 tokens, every turn resends the history; streamed, max_tokens {settings.MaxTokens}, temperature 0; gateway without prompt cache");
-        text.AppendLine(CultureInfo.InvariantCulture, $"each configuration on fresh processes: {settings.WarmUp.TotalSeconds:0} s warm-up, then {settings.Measured.TotalSeconds:0} s measured (chats issued in the window); load average (1 min) {Describe(load)}; run took {elapsed:m\\:ss}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"each configuration on fresh processes: {settings.WarmUp.TotalSeconds:0} s warm-up, then {settings.Measured.TotalSeconds:0} s measured (the chats that ended in it); load average (1 min) {Describe(load)}; run took {elapsed:m\\:ss}");
         text.AppendLine();
         text.Append(ReplicaTable.Render(rows));
         text.AppendLine();
