@@ -14,16 +14,22 @@ namespace Aspire70B.ApiService.Routing;
 /// <para>
 /// Candidates: primary replicas whose circuit is closed and which have room (in flight + waiting &lt; max sequences);
 /// when none has, overflow replicas with room; when none has either, every replica with a closed circuit, least loaded
-/// first (vLLM queues the request). Among candidates the policy decides: round robin; least loaded (in flight + polled
-/// waiting, then polled running, then KV usage; ties broken in turn); or prefix affinity: the replicas that were sent the
-/// longest run of the prompt's leading blocks, least loaded among them, unless that one has more than
-/// <see cref="RoutingOptions.PrefixMaxImbalance"/> requests more than the least loaded candidate. The facts behind it:
-/// vLLM's automatic prefix caching hashes fixed blocks (16 tokens) chained over the prompt and the request's cache_salt,
-/// so only a replica that computed the same leading blocks can skip their prefill; vLLM production-stack's prefix-aware
-/// router keeps a trie of 128-character chunks of the prompt per endpoint and sends a request to the endpoint with the
-/// longest match; llm-d's inference scheduler (the gateway-api-inference-extension prefix plugin) hashes character blocks
-/// in a chain, remembers per server which blocks it routed there in a bounded LRU, and weighs that prefix score against
-/// load scorers (queue depth, KV-cache usage), as the imbalance bound does here.
+/// first (vLLM queues the request). A retry goes to the least loaded candidate left. Otherwise the policy decides:
+/// round robin over the primaries; least loaded (in flight + polled waiting, then polled running, then KV usage; ties
+/// broken in turn); or prefix affinity: the replicas that were sent the longest run of the prompt's leading blocks,
+/// least loaded among them, unless that one has more than <see cref="RoutingOptions.PrefixMaxImbalance"/> requests more
+/// than the least loaded candidate.
+/// </para>
+/// <para>
+/// The facts behind prefix affinity: vLLM's automatic prefix caching hashes fixed blocks (16 tokens) chained over the
+/// prompt, the first salted with the request's cache_salt, so only a replica that computed the same leading blocks can
+/// skip their prefill. vLLM production-stack's prefix-aware router keeps a hash trie of 128-character chunks of the
+/// prompt and sends a request to the endpoint with the longest match, without knowing what the server evicted (its
+/// KV-aware router asks LMCache instead). llm-d's inference scheduler (the gateway-api-inference-extension prefix
+/// plugin) cuts the prompt into character blocks hashed in a chain, remembers per server, in a bounded LRU, the blocks it
+/// routed there (an estimate, not the server's state), scores servers by the matched share of the prompt, and weighs
+/// that score against load scorers (queue depth, KV-cache usage; llm-d's default weighs prefix 2 to load 1): the
+/// imbalance bound here plays the load scorers' part.
 /// </para>
 /// Thread-safe; no lock is held across an await.
 /// </summary>
@@ -131,7 +137,8 @@ internal sealed partial class ReplicaRouter
         ModelReplica? chosen;
         if (primary != 0)
         {
-            (chosen, reason) = ByPolicy(request, primary);
+            // A retry takes the least loaded of the rest and leaves the policy's state (the turn, the affinity memory) alone.
+            (chosen, reason) = retry ? (LeastLoaded(primary), RoutingReason.Retry) : ByPolicy(request, primary);
         }
         else if (Candidates(_replicas.Overflow, excluded, needRoom: true) is var overflow && overflow != 0)
         {

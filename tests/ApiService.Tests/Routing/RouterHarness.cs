@@ -20,18 +20,32 @@ internal sealed class RouterHarness : IDisposable
     }
 
     public RouterHarness(RoutingOptions options, params (string Name, string Extra)[] replicas)
+        : this(options, replicas.Select(r => (r.Name, $"Endpoint=http://127.0.0.1:9/;Model={SystemProcesses.Model}{r.Extra}")))
     {
-        var settings = replicas.ToDictionary(r => $"ConnectionStrings:{r.Name}", r => (string?)$"Endpoint=http://127.0.0.1:9/;Model={SystemProcesses.Model}{r.Extra}");
+    }
+
+    private RouterHarness(RoutingOptions options, IEnumerable<(string Name, string ConnectionString)> replicas)
+    {
+        Options = options;
+        var settings = replicas.ToDictionary(r => $"ConnectionStrings:{r.Name}", r => (string?)r.ConnectionString);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         _services = new ServiceCollection().AddHttpClient().AddMetrics().BuildServiceProvider();
-        var backend = Options.Create(new BackendOptions { BreakerFailureThreshold = 2, BreakerOpenDuration = TimeSpan.FromSeconds(10) });
-        Replicas = new ModelReplicas(configuration, new GatewayDeployment(Options.Create(new GatewayOptions { Profile = SystemProcesses.Profile })),
+        var backend = Microsoft.Extensions.Options.Options.Create(new BackendOptions { BreakerFailureThreshold = 2, BreakerOpenDuration = TimeSpan.FromSeconds(10) });
+        Replicas = new ModelReplicas(configuration, new GatewayDeployment(Microsoft.Extensions.Options.Options.Create(new GatewayOptions { Profile = SystemProcesses.Profile })),
             _services.GetRequiredService<IHttpClientFactory>(), backend, Clock, NullLogger<VllmCompletionsClient>.Instance);
-        Router = new ReplicaRouter(Replicas, Options.Create(options), new RoutingTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Replicas),
+        Router = new ReplicaRouter(Replicas, Microsoft.Extensions.Options.Options.Create(options), new RoutingTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Replicas),
             NullLogger<ReplicaRouter>.Instance);
     }
 
     public ManualClock Clock { get; } = new();
+
+    /// <summary>Replicas given by their whole connection strings.</summary>
+    public static RouterHarness WithConnections(RoutingOptions options, params (string Name, string ConnectionString)[] replicas) =>
+        new(options, replicas.AsEnumerable());
+
+    public RoutingOptions Options { get; }
+
+    public IHttpClientFactory HttpClientFactory => _services.GetRequiredService<IHttpClientFactory>();
 
     public ModelReplicas Replicas { get; }
 

@@ -34,7 +34,7 @@ public sealed class GenAITelemetryTests(TelemetryGateway fixture)
         Assert.Equal(
             Tags(("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", "vllm"), ("gen_ai.request.model", Model),
                 ("gen_ai.request.max_tokens", 16), ("gen_ai.request.temperature", 0.0), ("gen_ai.request.top_p", 0.5),
-                ("aspire70b.prompt_cache.result", "miss"), ("gen_ai.response.id", id), ("gen_ai.response.model", Model),
+                ("aspire70b.prompt_cache.result", "miss"), ("aspire70b.model.replica", "model"), ("gen_ai.response.id", id), ("gen_ai.response.model", Model),
                 ("gen_ai.response.finish_reasons", new[] { "stop" }), ("gen_ai.usage.input_tokens", input), ("gen_ai.usage.output_tokens", output)),
             TagsOf(chat));
 
@@ -46,7 +46,7 @@ public sealed class GenAITelemetryTests(TelemetryGateway fixture)
         Assert.Equal(
             Tags(("gen_ai.operation.name", "text_completion"), ("gen_ai.provider.name", "vllm"), ("gen_ai.request.model", Model),
                 ("gen_ai.request.max_tokens", 16), ("gen_ai.request.temperature", 0.0), ("gen_ai.request.top_p", 0.5),
-                ("server.address", "127.0.0.1"), ("server.port", fixture.Simulator.Port), ("gen_ai.response.id", vllmId),
+                ("server.address", "127.0.0.1"), ("server.port", fixture.Simulator.Port), ("aspire70b.model.replica", "model"), ("gen_ai.response.id", vllmId),
                 ("gen_ai.response.model", Model), ("gen_ai.response.finish_reasons", new[] { "stop" }),
                 ("gen_ai.usage.input_tokens", input), ("gen_ai.usage.output_tokens", output)),
             TagsOf(completion));
@@ -116,7 +116,7 @@ public sealed class GenAITelemetryTests(TelemetryGateway fixture)
         Assert.Equal(
             Tags(("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", "vllm"), ("gen_ai.request.model", Model),
                 ("gen_ai.request.max_tokens", 32), ("gen_ai.request.temperature", 0.7), ("gen_ai.request.top_p", 0.5),
-                ("aspire70b.prompt_cache.result", "bypass"), ("gen_ai.response.id", id), ("gen_ai.response.model", Model),
+                ("aspire70b.prompt_cache.result", "bypass"), ("aspire70b.model.replica", "model"), ("gen_ai.response.id", id), ("gen_ai.response.model", Model),
                 ("gen_ai.response.finish_reasons", new[] { "stop" }), ("gen_ai.usage.input_tokens", input), ("gen_ai.usage.output_tokens", output)),
             TagsOf(chat));
         var completion = Assert.Single(await gateway.ChildrenAsync(chat, 1));
@@ -141,7 +141,7 @@ public sealed class GenAITelemetryTests(TelemetryGateway fixture)
             Tags(("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", "vllm"), ("gen_ai.request.model", Model),
                 ("gen_ai.request.max_tokens", 32), ("gen_ai.request.temperature", 0.0), ("gen_ai.request.top_p", 0.5),
                 ("gen_ai.input.messages", null), ("gen_ai.output.messages", null),
-                ("aspire70b.prompt_cache.result", "miss"), ("gen_ai.response.id", id), ("error.type", "Broken")),
+                ("aspire70b.prompt_cache.result", "miss"), ("aspire70b.model.replica", "model"), ("gen_ai.response.id", id), ("error.type", "Broken")),
             TagsOf(chat, keepContentNames: true));
         var completion = Assert.Single(await gateway.ChildrenAsync(chat, 1));
         Assert.Equal(ActivityStatusCode.Error, completion.Status);

@@ -116,7 +116,7 @@ public sealed class TracedGateway : IAsyncDisposable
         return [.. _spans.Snapshot().Where(s => s.ParentSpanId == parent.SpanId)];
     }
 
-    /// <summary>The gateway's GenAI metrics as they stand now: each point's instrument, tags, count and sum.</summary>
+    /// <summary>The gateway's metrics as they stand now: each point's instrument, tags, count and sum (a gauge's last value).</summary>
     public IReadOnlyList<Point> Metrics()
     {
         _metrics.Clear();
@@ -135,7 +135,14 @@ public sealed class TracedGateway : IAsyncDisposable
                 var histogram = metric.MetricType == MetricType.Histogram;
                 points.Add(new Point(metric.Name, metric.Unit, tags,
                     histogram ? point.GetHistogramCount() : 1,
-                    histogram ? point.GetHistogramSum() : metric.MetricType == MetricType.LongSum ? point.GetSumLong() : point.GetSumDouble()));
+                    metric.MetricType switch
+                    {
+                        MetricType.Histogram => point.GetHistogramSum(),
+                        MetricType.LongSum => point.GetSumLong(),
+                        MetricType.LongGauge => point.GetGaugeLastValueLong(),
+                        MetricType.DoubleGauge => point.GetGaugeLastValueDouble(),
+                        _ => point.GetSumDouble(),
+                    }));
             }
         }
 
