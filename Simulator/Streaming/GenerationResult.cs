@@ -42,7 +42,7 @@ internal sealed class GenerationResult(GenerationJob job) : IResult
         try
         {
             await using var steps = engine.RunAsync(Job.Request, cancellation).GetAsyncEnumerator(cancellation);
-            while (await NextStepAsync(steps, sse, cancellation).ConfigureAwait(false))
+            while (await NextStepAsync(steps, sse, started: !first, cancellation).ConfigureAwait(false))
             {
                 var step = steps.Current;
                 if (first && shape.HasOpeningChunk)
@@ -104,12 +104,13 @@ internal sealed class GenerationResult(GenerationJob job) : IResult
 
     /// <summary>
     /// The engine's next step. When it is not ready yet, the events written so far are sent first, so the client has
-    /// every token the engine has produced while it waits, and a step's events leave together.
+    /// every token the engine has produced while it waits, and a step's events leave together. Nothing is sent before
+    /// the first step (the response's headers go with the first event, as before).
     /// </summary>
-    private static async ValueTask<bool> NextStepAsync(IAsyncEnumerator<EngineStep> steps, SseWriter sse, CancellationToken cancellationToken)
+    private static async ValueTask<bool> NextStepAsync(IAsyncEnumerator<EngineStep> steps, SseWriter sse, bool started, CancellationToken cancellationToken)
     {
         var next = steps.MoveNextAsync();
-        if (!next.IsCompleted)
+        if (started && !next.IsCompleted)
         {
             try
             {
