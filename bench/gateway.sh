@@ -22,5 +22,12 @@ if [[ ! -f bench/.deps/node_modules/@portkey-ai/gateway/build/start-server.js ]]
     || echo "could not install Portkey: it will be reported as not run" >&2
 fi
 
+# dotnet-gcdump reads the live heap after a full GC in the sustained run (issue 17's "no growth" check).
+if ! command -v dotnet-gcdump >/dev/null && [[ ! -x "$HOME/.dotnet/tools/dotnet-gcdump" ]]; then
+  echo "installing dotnet-gcdump (dotnet global tool)" >&2
+  dotnet tool install -g dotnet-gcdump --version 10.0.750501 >&2 \
+    || echo "could not install dotnet-gcdump: the heap check will be reported as not run" >&2
+fi
+
 dotnet build -c Release bench/GatewayBench/GatewayBench.csproj -nologo -v quiet >&2
 exec timeout --signal=INT --kill-after=30 900 dotnet bench/GatewayBench/bin/Release/net10.0/Aspire70B.GatewayBench.dll "$@"

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Aspire70B.GatewayBench.Contenders;
 using Aspire70B.GatewayBench.Load;
 using Aspire70B.GatewayBench.Processes;
@@ -63,15 +64,36 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         await WarmUpAsync(client, cancellationToken);
         PhaseResult result;
         IReadOnlyList<(TimeSpan At, long Rss)> series;
+        var heaps = new List<(TimeSpan At, long Bytes)>();
         await using (var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromSeconds(1)))
         {
-            result = await ClosedLoop.StreamAsync(client, settings.Streams, settings.Sustained, cancellationToken);
+            var load = ClosedLoop.StreamAsync(client, settings.Streams, settings.Sustained, cancellationToken);
+            if (HeapSnapshots.FindTool() is { } tool)
+            {
+                // The live heap after a full GC, a fifth of the way in (past the warm-up's growth) and near the end, under load.
+                var clock = Stopwatch.StartNew();
+                foreach (var at in new[] { settings.Sustained / 5, settings.Sustained * 0.95 })
+                {
+                    var wait = at - clock.Elapsed;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.WhenAny(load, Task.Delay(wait, cancellationToken));
+                    }
+
+                    if (!load.IsCompleted && await HeapSnapshots.LiveHeapBytesAsync(tool, contender.MeasuredProcessId, cancellationToken) is { } bytes)
+                    {
+                        heaps.Add((clock.Elapsed, bytes));
+                    }
+                }
+            }
+
+            result = await load;
             series = memory.Series;
         }
 
         NoteFailures(contender.Name, "sustained run", client);
         log($"{contender.Name,-22} sustained {settings.Sustained.TotalSeconds:0} s: {result.RequestsPerSecond:0} streams/s, {result.Errors} errors");
-        return new SustainedResult(contender.Name, settings.Streams, settings.Sustained, result, series);
+        return new SustainedResult(contender.Name, settings.Streams, settings.Sustained, result, series, heaps);
     }
 
     private static LoadClient NewClient(ChatTarget target) =>
@@ -120,7 +142,8 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
 }
 
 /// <summary>A long run's throughput and its memory series, for the growth check.</summary>
-internal sealed record SustainedResult(string Contender, int Streams, TimeSpan Duration, PhaseResult Result, IReadOnlyList<(TimeSpan At, long Rss)> Series)
+internal sealed record SustainedResult(
+    string Contender, int Streams, TimeSpan Duration, PhaseResult Result, IReadOnlyList<(TimeSpan At, long Rss)> Series, IReadOnlyList<(TimeSpan At, long Bytes)> Heaps)
 {
     /// <summary>Median RSS of the first and last fifth of the run, in bytes (the first fifth after warm-up).</summary>
     public (long Early, long Late, long Peak) Memory
