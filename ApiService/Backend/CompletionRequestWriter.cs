@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Aspire70B.ApiService.Backend;
@@ -7,7 +8,8 @@ internal static class CompletionRequestWriter
 {
     public static byte[] Write(CompletionRequest request)
     {
-        using var buffer = new MemoryStream();
+        // Sized for the prompt (the bulk of the body) so the writer writes into it without growing; one copy out.
+        var buffer = new ArrayBufferWriter<byte>(request.Prompt.Length + 512);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -73,7 +75,7 @@ internal static class CompletionRequestWriter
             w.WriteEndObject();
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void Optional(Utf8JsonWriter w, string name, double? value)

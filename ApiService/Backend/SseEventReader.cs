@@ -8,15 +8,17 @@ namespace Aspire70B.ApiService.Backend;
 /// Splits a <c>text/event-stream</c> into the payloads of its <c>data:</c> lines, one event at a time, as bytes
 /// arrive. Lines end with CRLF, LF or CR; events are separated by a blank line; comments and other fields are skipped; multi-line data is joined
 /// with '\n'; an event the stream cuts off before its blank line is discarded — all as the SSE specification says.
+/// Each payload is a view of the reader's own buffer, valid until the next <c>MoveNextAsync</c>: a caller that keeps
+/// one copies it.
 /// </summary>
 internal static class SseEventReader
 {
     private static ReadOnlySpan<byte> DataField => "data:"u8;
 
-    public static async IAsyncEnumerable<byte[]> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        var data = new ArrayBufferWriter<byte>();
+        var data = new ArrayBufferWriter<byte>(1024);
         var hasData = false;
         try
         {
@@ -30,8 +32,8 @@ internal static class SseEventReader
                     {
                         if (hasData)
                         {
-                            yield return data.WrittenSpan.ToArray();
-                            data.Clear();
+                            yield return data.WrittenMemory;
+                            data.ResetWrittenCount();
                             hasData = false;
                         }
 

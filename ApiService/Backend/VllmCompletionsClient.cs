@@ -230,7 +230,7 @@ internal sealed partial class VllmCompletionsClient(
 internal sealed class CompletionStream : IAsyncDisposable
 {
     private readonly HttpResponseMessage _response;
-    private readonly IAsyncEnumerator<byte[]> _events;
+    private readonly IAsyncEnumerator<ReadOnlyMemory<byte>> _events;
     private readonly CancellationTokenSource _total;
     private readonly CancellationTokenSource _step;
     private readonly TimeSpan _idleTimeout;
@@ -239,7 +239,7 @@ internal sealed class CompletionStream : IAsyncDisposable
     private byte[]? _opening;
 
     internal CompletionStream(
-        HttpResponseMessage response, IAsyncEnumerator<byte[]> events, CancellationTokenSource total, CancellationTokenSource step,
+        HttpResponseMessage response, IAsyncEnumerator<ReadOnlyMemory<byte>> events, CancellationTokenSource total, CancellationTokenSource step,
         TimeSpan idleTimeout, CancellationToken callerToken)
     {
         _response = response;
@@ -257,7 +257,8 @@ internal sealed class CompletionStream : IAsyncDisposable
             throw new BackendException(BackendFailure.Unavailable, "The model server closed the stream without output.");
         }
 
-        _first = _events.Current;
+        // Kept past the next read (the reader reuses its buffer), so copied.
+        _first = _events.Current.ToArray();
         _opening = _first;
         if (IsError(_first, out var message))
         {
@@ -276,7 +277,7 @@ internal sealed class CompletionStream : IAsyncDisposable
         _first = null;
         while (true)
         {
-            byte[] payload;
+            ReadOnlyMemory<byte> payload;
             if (pending is not null)
             {
                 payload = pending;
@@ -309,7 +310,7 @@ internal sealed class CompletionStream : IAsyncDisposable
                 payload = _events.Current;
             }
 
-            if (payload.AsSpan().SequenceEqual("[DONE]"u8))
+            if (payload.Span.SequenceEqual("[DONE]"u8))
             {
                 yield break;
             }
@@ -319,7 +320,7 @@ internal sealed class CompletionStream : IAsyncDisposable
                 throw new BackendException(BackendFailure.Broken, message);
             }
 
-            foreach (var chunk in CompletionChunkParser.Parse(payload))
+            foreach (var chunk in CompletionChunkParser.Parse(payload.Span))
             {
                 yield return chunk;
             }
@@ -335,10 +336,10 @@ internal sealed class CompletionStream : IAsyncDisposable
         _total.Dispose();
     }
 
-    private static bool IsError(byte[] payload, out string message)
+    private static bool IsError(ReadOnlyMemory<byte> payload, out string message)
     {
         message = "";
-        if (payload.AsSpan().IndexOf("\"error\""u8) < 0)
+        if (payload.Span.IndexOf("\"error\""u8) < 0)
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Aspire70B.ApiService.Backend;
 
@@ -16,7 +17,7 @@ internal sealed record CachedCompletion(IReadOnlyList<CachedChoice> Choices, Com
 
     public byte[] Serialize()
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>(256 + Choices.Sum(c => c.Text.Length));
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -46,7 +47,7 @@ internal sealed record CachedCompletion(IReadOnlyList<CachedChoice> Choices, Com
             w.WriteEndObject();
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Reads an entry; a malformed or other-version entry is a miss, never an error.</summary>

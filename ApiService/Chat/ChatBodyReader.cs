@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Aspire70B.ApiService.Errors;
 using Microsoft.AspNetCore.Http.Features;
@@ -48,8 +49,10 @@ internal static class ChatBodyReader
             feature.MaxRequestBodySize = limit + 1L;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        // With a Content-Length (the usual case) the body is read into an array of exactly that size; a chunked body
+        // grows a stream from a pooled chunk. No per-request scratch array either way.
+        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
@@ -66,6 +69,10 @@ internal static class ChatBodyReader
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw new OpenAIErrorException(OpenAIError.TooLarge(limit));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Aspire70B.ApiService.Backend;
 using Aspire70B.Serving.Templates;
@@ -56,7 +57,7 @@ internal static class ChatResponseJson
     /// <summary>The whole non-streaming response.</summary>
     public static byte[] Completion(string id, long created, string model, IReadOnlyList<ChoiceResult> choices, CompletionUsage usage, bool fromCache)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>(512 + choices.Sum(c => c.Content?.Length ?? 64));
         using (var w = new Utf8JsonWriter(buffer))
         {
             Header(w, id, created, model, "chat.completion");
@@ -96,7 +97,7 @@ internal static class ChatResponseJson
             w.WriteEndObject();
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void ToolCallBody(Utf8JsonWriter w, ToolCall call)

@@ -12,7 +12,7 @@ public sealed class ParsingTests
         var events = new List<string>();
         await foreach (var payload in SseEventReader.ReadAsync(stream, CancellationToken.None))
         {
-            events.Add(Encoding.UTF8.GetString(payload));
+            events.Add(Encoding.UTF8.GetString(payload.Span));
         }
 
         return events;

@@ -12,7 +12,7 @@ public sealed class SseEventReaderProperties
         var events = new List<byte[]>();
         await foreach (var e in SseEventReader.ReadAsync(new ChunkedStream(stream, splits), CancellationToken.None))
         {
-            events.Add(e);
+            events.Add(e.ToArray());
         }
 
         return events;
