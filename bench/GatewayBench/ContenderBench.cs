@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aspire70B.GatewayBench.Contenders;
 using Aspire70B.GatewayBench.Load;
 using Aspire70B.GatewayBench.Processes;
@@ -65,35 +64,36 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         PhaseResult result;
         IReadOnlyList<(TimeSpan At, long Rss)> series;
         var heaps = new List<(TimeSpan At, long Bytes)>();
+        var tool = HeapSnapshots.FindTool();
+        // The live heap after a full GC, taken idle just before and just after the run: what the process keeps, without
+        // the in-flight requests that make a snapshot under load swing by several MB either way. The phases before this
+        // one already held as many streams, so pools and connections are at the same size in both.
+        await SnapshotAsync(TimeSpan.Zero);
         await using (var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromSeconds(1)))
         {
-            var load = ClosedLoop.StreamAsync(client, settings.Streams, settings.Sustained, cancellationToken);
-            if (HeapSnapshots.FindTool() is { } tool)
-            {
-                // The live heap after a full GC, a fifth of the way in (past the warm-up's growth) and near the end, under load.
-                var clock = Stopwatch.StartNew();
-                foreach (var at in new[] { settings.Sustained / 5, settings.Sustained * 0.95 })
-                {
-                    var wait = at - clock.Elapsed;
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.WhenAny(load, Task.Delay(wait, cancellationToken));
-                    }
-
-                    if (!load.IsCompleted && await HeapSnapshots.LiveHeapBytesAsync(tool, contender.MeasuredProcessId, cancellationToken) is { } bytes)
-                    {
-                        heaps.Add((clock.Elapsed, bytes));
-                    }
-                }
-            }
-
-            result = await load;
+            result = await ClosedLoop.StreamAsync(client, settings.Streams, settings.Sustained, cancellationToken);
             series = memory.Series;
         }
+
+        await SnapshotAsync(settings.Sustained);
 
         NoteFailures(contender.Name, "sustained run", client);
         log($"{contender.Name,-22} sustained {settings.Sustained.TotalSeconds:0} s: {result.RequestsPerSecond:0} streams/s, {result.Errors} errors");
         return new SustainedResult(contender.Name, settings.Streams, settings.Sustained, result, series, heaps);
+
+        async Task SnapshotAsync(TimeSpan at)
+        {
+            if (tool is null)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            if (await HeapSnapshots.LiveHeapBytesAsync(tool, contender.MeasuredProcessId, cancellationToken) is { } bytes)
+            {
+                heaps.Add((at, bytes));
+            }
+        }
     }
 
     private static LoadClient NewClient(ChatTarget target) =>

@@ -7,7 +7,7 @@ namespace Aspire70B.GatewayBench.Processes;
 /// <summary>
 /// The managed heap after a full collection, read with <c>dotnet-gcdump</c> (a global dotnet tool): <c>collect</c>
 /// induces a gen-2 GC in the target and writes what survived, <c>report</c> prints its total ("GC Heap bytes"). Two
-/// snapshots of a long run, one early and one at its end, tell whether what the process keeps grows — RSS cannot, since
+/// snapshots, idle before and after a long run, tell whether what the process keeps grows — RSS cannot, since
 /// the GC keeps freed memory committed for reuse.
 /// </summary>
 internal static partial class HeapSnapshots

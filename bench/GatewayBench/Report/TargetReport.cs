@@ -80,7 +80,7 @@ internal static class TargetReport
             if (sustained.Heaps is [var first, .., var last])
             {
                 Check("managed heap after a full GC does not grow", last.Bytes - first.Bytes <= HeapGrowthToleranceBytes,
-                    $"{MbExact(first.Bytes)} MB at {first.At.TotalSeconds:0} s, {MbExact(last.Bytes)} MB at {last.At.TotalSeconds:0} s (dotnet-gcdump; tolerance {Mb(HeapGrowthToleranceBytes)} MB)");
+                    $"{MbExact(first.Bytes)} MB idle before the run, {MbExact(last.Bytes)} MB idle after it (dotnet-gcdump; tolerance {Mb(HeapGrowthToleranceBytes)} MB)");
             }
             else
             {
