@@ -293,6 +293,9 @@ internal sealed class CompletionStream : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!_callerToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
+                    // The cancelled read may not have reached the connection (the reader had bytes buffered): closing
+                    // the response now, not when the caller disposes, is what tells the model server to stop.
+                    _response.Dispose();
                     throw new BackendException(BackendFailure.Timeout, _total.IsCancellationRequested
                         ? "The completion took longer than the gateway allows (Backend:TotalTimeout)."
                         : "The model server stopped sending tokens.");

@@ -253,6 +253,44 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         Assert.Single(_upstream.Requests);
     }
 
+    /// <summary>
+    /// The deadline passes while the events already received are still being read: the read that finds it passed never
+    /// reaches the connection, so the stream itself has to close it — the model server stops at once, not when the
+    /// caller gets round to disposing the stream.
+    /// </summary>
+    [Fact]
+    public async Task ADeadlinePassingWhileEventsAreBufferedStillAbortsTheUpstreamAtOnce()
+    {
+        _upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(
+                $"data: {ScriptedUpstream.Chunk("a")}\n\ndata: {ScriptedUpstream.Chunk("b")}\n\ndata: {ScriptedUpstream.Chunk("c")}\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+        });
+
+        await using var stream = await Client(new BackendOptions { TotalTimeout = TimeSpan.FromMilliseconds(200), IdleTimeout = TimeSpan.FromSeconds(30) })
+            .OpenAsync(Request, CancellationToken.None);
+        var texts = new List<string>();
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var chunk in stream.ReadAllAsync())
+            {
+                texts.Add(chunk.Text);
+                if (texts.Count == 1)
+                {
+                    // Far past the deadline: the other two events arrive meanwhile and wait in the reader's buffer.
+                    await Task.Delay(TimeSpan.FromSeconds(3));
+                }
+            }
+        });
+
+        Assert.Equal(BackendFailure.Timeout, error.Failure);
+        Assert.Equal(["a", "b", "c"], texts);
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
     [Fact]
     public async Task AConnectionLostAfterOutputIsNotRetried()
     {
