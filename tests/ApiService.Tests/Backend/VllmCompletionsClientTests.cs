@@ -270,7 +270,8 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
             await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
         });
 
-        await using var stream = await Client(new BackendOptions { TotalTimeout = TimeSpan.FromMilliseconds(200), IdleTimeout = TimeSpan.FromSeconds(30) })
+        // Two seconds leave the opening (connect, first event) room on a loaded machine; the reader then sleeps four times that.
+        await using var stream = await Client(new BackendOptions { TotalTimeout = TimeSpan.FromSeconds(2), IdleTimeout = TimeSpan.FromSeconds(60) })
             .OpenAsync(Request, CancellationToken.None);
         var texts = new List<string>();
         var error = await Assert.ThrowsAsync<BackendException>(async () =>
@@ -281,7 +282,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
                 if (texts.Count == 1)
                 {
                     // Far past the deadline: the other two events arrive meanwhile and wait in the reader's buffer.
-                    await Task.Delay(TimeSpan.FromSeconds(3));
+                    await Task.Delay(TimeSpan.FromSeconds(8));
                 }
             }
         });
