@@ -8,6 +8,8 @@ namespace Aspire70B.ApiService.Chat;
 /// <summary>Reads a JSON request body up to a size limit: 413 past it, 400 for anything that is not JSON or not Unicode.</summary>
 internal static class ChatBodyReader
 {
+    private const int MaxPresized = 64 * 1024;
+
     public static async Task<JsonDocument> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         var body = await ReadBytesAsync(request, limit, cancellationToken);
@@ -49,9 +51,10 @@ internal static class ChatBodyReader
             feature.MaxRequestBodySize = limit + 1L;
         }
 
-        // With a Content-Length (the usual case) the body is read into an array of exactly that size; a chunked body
-        // grows a stream from a pooled chunk. No per-request scratch array either way.
-        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 0);
+        // With a Content-Length (the usual case) a body up to 64 KB is read into an array of exactly its size; a larger or
+        // chunked one grows as its bytes arrive, so a client that only announces a large body cannot make the gateway
+        // allocate it. The scratch chunk is pooled.
+        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)Math.Min(length, MaxPresized) : 0);
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {

@@ -85,7 +85,7 @@ public sealed partial class GatewayFixture : IAsyncLifetime
         return counts;
     }
 
-    public async Task<double> SimulatorFinishedAsync() => (await SimulatorRequestsAsync()).Where(c => c.Key != "abort").Sum(c => c.Value);
+    public async Task<double> SimulatorFinishedAsync(ServiceProcess? simulator = null) => (await SimulatorRequestsAsync(simulator)).Where(c => c.Key != "abort").Sum(c => c.Value);
 
     [GeneratedRegex("""^vllm:request_success_total\{[^}]*finished_reason="(?<reason>[a-z]+)"[^}]*\} (?<value>[0-9.e+]+)$""", RegexOptions.Multiline)]
     private static partial Regex SuccessLine();
