@@ -31,6 +31,9 @@ internal sealed partial class RedisPromptCacheStore : IPromptCacheStore
 
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
+        // First: a reply that is already in (or a cache that is down) must not hide a caller who has gone;
+        // WaitAsync hands back a completed task without looking at the token.
+        cancellationToken.ThrowIfCancellationRequested();
         if (!_multiplexer.IsConnected)
         {
             return null;
@@ -52,6 +55,7 @@ internal sealed partial class RedisPromptCacheStore : IPromptCacheStore
 
     public async ValueTask SetAsync(string key, byte[] value, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!_multiplexer.IsConnected)
         {
             return;

@@ -102,6 +102,11 @@ public sealed class RedisPromptCacheStoreTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
+        // Even when the reply would be in at once (a key just written): the caller has gone, so neither call completes.
+        await store.SetAsync("k", [1], TimeSpan.FromMinutes(1), CancellationToken.None);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await store.GetAsync("k", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await store.SetAsync("k", [2], TimeSpan.FromMinutes(1), cancelled.Token));
+        Assert.Equal([1], await store.GetAsync("k", CancellationToken.None));
+        Assert.Equal(PromptCacheState.Healthy, store.State);
     }
 }
