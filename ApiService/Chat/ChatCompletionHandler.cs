@@ -310,6 +310,16 @@ internal sealed partial class ChatCompletionHandler(
                         entry = (new StringBuilder(), null, null);
                     }
 
+                    // A model server that breaks the protocol is a broken upstream (502), not a gateway error (500),
+                    // and what it sent is neither answered nor stored.
+                    if (entry.Finish is not null || chunk.Index < 0 || chunk.Index >= request.N)
+                    {
+                        var broken = new BackendException(BackendFailure.Broken, string.Create(CultureInfo.InvariantCulture,
+                            $"The model server sent output for choice {chunk.Index} of {request.N}{(entry.Finish is null ? "" : " after it had finished")}."));
+                        errorType = GatewayTelemetry.ErrorType(broken);
+                        throw broken;
+                    }
+
                     entry.Text.Append(chunk.Text);
                     texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
                 }

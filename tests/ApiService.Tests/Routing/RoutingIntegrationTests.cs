@@ -112,6 +112,39 @@ public sealed class RoutingIntegrationTests(ReplicaSimulators fixture)
         Assert.Equal(2, failing.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AModelServerThatBreaksTheProtocolIsABadGatewayNotAServerError(bool stream)
+    {
+        // Text for a choice after its finish, then a choice that was not asked for: neither a 500 nor an answer.
+        await using var broken = await ScriptedUpstream.StartAsync();
+        broken.ThenEvents(ScriptedUpstream.Chunk("Hel", "stop"), ScriptedUpstream.Chunk("lo"), ScriptedUpstream.Usage(1, 2), "[DONE]");
+        broken.ThenEvents(ScriptedUpstream.Chunk("Hel").Replace("\"index\":0", "\"index\":1", StringComparison.Ordinal), ScriptedUpstream.Usage(1, 1), "[DONE]");
+        await using var gateway = ReplicaSimulators.Gateway(new Dictionary<string, string> { ["model"] = $"Endpoint={broken.Endpoint}" }, "RoundRobin");
+
+        foreach (var expected in (string[])["output for choice 0 of 1 after it had finished", "output for choice 1 of 1."])
+        {
+            var (status, body, _) = await gateway.ChatAsync(ReplicaSimulators.Chat("hello", stream));
+
+            if (stream && expected.EndsWith("finished", StringComparison.Ordinal))
+            {
+                // A streamed answer had started: it ends with an error event instead of [DONE].
+                Assert.Equal(200, status);
+                var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+                Assert.StartsWith("data: {\"error\":", events[^1], StringComparison.Ordinal);
+                Assert.DoesNotContain("data: [DONE]", body, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(502, status);
+                Assert.Contains(expected, JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(2, broken.Requests.Count);
+    }
+
     [Fact]
     public async Task AReplicaThatFailsMidStreamIsNotRetried()
     {
