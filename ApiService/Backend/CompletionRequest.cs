@@ -38,6 +38,13 @@ internal sealed record CompletionRequest
     /// </summary>
     public string? StructuredOutputsJson { get; init; }
 
+    /// <summary>
+    /// Whether the output is needed as it is generated: the client streams, or other requests may join this one
+    /// (single-flight). When false the model server may be asked for the whole completion at once (see
+    /// <see cref="BackendOptions.UpstreamStreaming"/>).
+    /// </summary>
+    public bool Streamed { get; init; } = true;
+
     /// <summary>Client headers passed on (see <see cref="BackendOptions.ForwardHeaders"/>).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ForwardedHeaders { get; init; } = [];
 

@@ -3,10 +3,10 @@ using System.Text.Json;
 
 namespace Aspire70B.ApiService.Backend;
 
-/// <summary>Writes the JSON body of a vLLM <c>/v1/completions</c> call.</summary>
+/// <summary>Writes the JSON body of a vLLM <c>/v1/completions</c> call, streamed (with the usage as its last event) or not.</summary>
 internal static class CompletionRequestWriter
 {
-    public static byte[] Write(CompletionRequest request)
+    public static byte[] Write(CompletionRequest request, bool stream = true)
     {
         // Sized for the prompt (the bulk of the body) so the writer writes into it without growing; one copy out.
         var buffer = new ArrayBufferWriter<byte>(request.Prompt.Length + 512);
@@ -68,10 +68,15 @@ internal static class CompletionRequestWriter
 
             // The prompt already starts with the template's BOS token.
             w.WriteBoolean("add_special_tokens", false);
-            w.WriteBoolean("stream", true);
-            w.WriteStartObject("stream_options");
-            w.WriteBoolean("include_usage", true);
-            w.WriteEndObject();
+            w.WriteBoolean("stream", stream);
+            if (stream)
+            {
+                // vLLM refuses stream_options on a request that does not stream.
+                w.WriteStartObject("stream_options");
+                w.WriteBoolean("include_usage", true);
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 

@@ -8,8 +8,10 @@ using Microsoft.Extensions.Options;
 namespace Aspire70B.ApiService.Backend;
 
 /// <summary>
-/// Calls a vLLM-compatible server's <c>/v1/completions</c>, always streaming (a non-streaming client request is
-/// aggregated by the caller), so time to first token is measured the same way for both and nothing is buffered.
+/// Calls a vLLM-compatible server's <c>/v1/completions</c>, streaming (a non-streaming client request is aggregated by
+/// the caller, so time to first token is measured the same way for both and nothing is buffered), or — for a request
+/// that need not stream, under <see cref="UpstreamStreaming.WhenClientStreams"/> — in one piece, read whole and handed
+/// out as a stream of one event.
 /// Retries connection failures and 5xx with backoff, but only until the first event has arrived: after that the
 /// caller may already have written to its client. A cold start before the first event — Modal's 303 for a request it
 /// held 150 s, or a Modal endpoint holding the request past the first-token timeout — is not a failure: the request is
@@ -29,6 +31,7 @@ internal sealed partial class VllmCompletionsClient(
     public const string ColdStartEvent = "aspire70b.model_server.cold_start";
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private static readonly ReadOnlyMemory<byte> Done = "[DONE]"u8.ToArray();
 
     private readonly BackendOptions _options = options.Value;
 
@@ -43,7 +46,8 @@ internal sealed partial class VllmCompletionsClient(
     /// transient failure instead of <see cref="BackendOptions.MaxRetries"/> (0 when another replica can take the request).</summary>
     public async Task<CompletionStream> OpenAsync(CompletionRequest request, int? maxRetries, CancellationToken cancellationToken)
     {
-        var body = CompletionRequestWriter.Write(request);
+        var streamed = request.Streamed || connection.IsModal || _options.UpstreamStreaming == UpstreamStreaming.Always;
+        var body = CompletionRequestWriter.Write(request, streamed);
         var headers = request.ForwardedHeaders;
         var started = time.GetTimestamp();
         var coldStarts = 0;
@@ -57,7 +61,7 @@ internal sealed partial class VllmCompletionsClient(
             var remaining = _options.TotalTimeout - time.GetElapsedTime(started);
             try
             {
-                var stream = await OpenOnceAsync(body, headers, remaining, cancellationToken).ConfigureAwait(false);
+                var stream = await OpenOnceAsync(body, headers, remaining, streamed, cancellationToken).ConfigureAwait(false);
                 breaker.RecordSuccess();
                 return stream;
             }
@@ -105,7 +109,8 @@ internal sealed partial class VllmCompletionsClient(
         }
     }
 
-    private async Task<CompletionStream> OpenOnceAsync(byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan budget, CancellationToken cancellationToken)
+    private async Task<CompletionStream> OpenOnceAsync(
+        byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan budget, bool streamed, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(connection.Endpoint, "v1/completions"))
         {
@@ -130,7 +135,12 @@ internal sealed partial class VllmCompletionsClient(
         var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         total.CancelAfter(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(1));
         var step = CancellationTokenSource.CreateLinkedTokenSource(total.Token);
-        step.CancelAfter(_options.FirstTokenTimeout);
+        if (streamed)
+        {
+            // An answer in one piece comes when the whole completion is done: only the request's deadline bounds it.
+            step.CancelAfter(_options.FirstTokenTimeout);
+        }
+
         HttpResponseMessage? response = null;
         CompletionStream? stream = null;
         var opened = false;
@@ -142,8 +152,9 @@ internal sealed partial class VllmCompletionsClient(
                 throw await FailureFromResponseAsync(response, step.Token).ConfigureAwait(false);
             }
 
-            var content = await response.Content.ReadAsStreamAsync(step.Token).ConfigureAwait(false);
-            var events = SseEventReader.ReadAsync(content, step.Token).GetAsyncEnumerator(step.Token);
+            var events = streamed
+                ? SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(step.Token).ConfigureAwait(false), step.Token).GetAsyncEnumerator(step.Token)
+                : WholeAnswer(await response.Content.ReadAsByteArrayAsync(step.Token).ConfigureAwait(false)).GetAsyncEnumerator(step.Token);
             stream = new CompletionStream(response, events, total, step, _options.IdleTimeout, cancellationToken);
             await stream.ReadFirstAsync().ConfigureAwait(false);
             opened = true;
@@ -158,7 +169,9 @@ internal sealed partial class VllmCompletionsClient(
                 throw new BackendException(BackendFailure.ColdStart, "Modal held the request without an answer");
             }
 
-            throw new BackendException(BackendFailure.Timeout, "The model server did not start answering in time.");
+            throw new BackendException(BackendFailure.Timeout, streamed
+                ? "The model server did not start answering in time."
+                : "The completion took longer than the gateway allows (Backend:TotalTimeout).");
         }
         catch (HttpRequestException e)
         {
@@ -182,6 +195,15 @@ internal sealed partial class VllmCompletionsClient(
                 total.Dispose();
             }
         }
+    }
+
+    // A /v1/completions answer has the shape of a stream's event, with every choice's whole text: it is read as the
+    // one event of a stream that then ends as a stream does.
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> WholeAnswer(byte[] answer)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield return answer;
+        yield return Done;
     }
 
     private static async Task<BackendException> FailureFromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)

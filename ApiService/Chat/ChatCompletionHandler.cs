@@ -98,7 +98,8 @@ internal sealed partial class ChatCompletionHandler(
                 var chunk = chunks.Current;
                 if (!sink.Started)
                 {
-                    firstToken = time.GetElapsedTime(started);
+                    // An answer asked for in one piece arrives whole: its first token's time is not known.
+                    firstToken = plan.Backend.Streamed || backendOptions.Value.UpstreamStreaming == UpstreamStreaming.Always ? time.GetElapsedTime(started) : null;
                     if ((chunk.Replica ?? router.SingleName) is { } replica)
                     {
                         context.Response.Headers[RoutingTelemetry.ReplicaHeader] = replica;
@@ -226,6 +227,8 @@ internal sealed partial class ChatCompletionHandler(
             StructuredOutputsJson = parameters.StructuredOutputsJson,
             CacheSalt = tenant,
             ForwardedHeaders = forwarded,
+            // A cacheable request is a single flight others may join, streaming or not.
+            Streamed = parameters.Stream || decision.Applies,
         };
         // Prompts go on spans only when asked for (and read now, while the request's JSON is still at hand).
         var content = telemetry.WantsContent && root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array

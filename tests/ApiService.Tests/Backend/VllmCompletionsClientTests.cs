@@ -86,6 +86,67 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         Assert.Equal("ws-2", headers["Modal-Secret"]);
     }
 
+    [Fact]
+    public async Task UnderWhenClientStreamsARequestThatNeedNotStreamIsAskedForInOnePieceAndReadAsChunks()
+    {
+        // vLLM's /v1/completions answer for n=2 (fields as vLLM 0.11 writes them).
+        _upstream.ThenStatus(200, """{"id":"cmpl-9","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"Hello","logprobs":null,"finish_reason":"stop","stop_reason":"END","prompt_logprobs":null,"prompt_token_ids":null,"token_ids":null},{"index":1,"text":"Hi there","logprobs":null,"finish_reason":"length","stop_reason":null,"prompt_logprobs":null,"prompt_token_ids":null,"token_ids":null}],"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":5,"total_tokens":12,"completion_tokens":7,"prompt_tokens_details":null},"kv_transfer_params":null}""");
+        var options = new BackendOptions { UpstreamStreaming = UpstreamStreaming.WhenClientStreams };
+
+        await using var stream = await Client(options).OpenAsync(Request with { N = 2, Streamed = false }, CancellationToken.None);
+        var chunks = await ReadAll(stream);
+
+        Assert.Equal(
+            [new CompletionChunk(0, "Hello", "stop", "END", null), new CompletionChunk(1, "Hi there", "length", null, null), new CompletionChunk(0, "", null, null, new CompletionUsage(5, 7))],
+            chunks);
+        Assert.Equal("cmpl-9", stream.ResponseId);
+        // No stream_options: vLLM refuses them on a request that does not stream.
+        Assert.Equal(
+            """{"model":"m","prompt":"\u003C|begin_of_text|\u003EHi","max_tokens":8,"n":2,"temperature":0,"stop":["END"],"stop_token_ids":[128001,128008,128009],"add_special_tokens":false,"stream":false}""",
+            Assert.Single(_upstream.Requests).Body);
+    }
+
+    [Theory]
+    [InlineData(nameof(UpstreamStreaming.Always), false, "")]
+    [InlineData(nameof(UpstreamStreaming.WhenClientStreams), true, "")]
+    [InlineData(nameof(UpstreamStreaming.WhenClientStreams), false, ";ModalKey=wk-1;ModalSecret=ws-2")]
+    public async Task OtherwiseTheCallStreams(string mode, bool streamed, string connection)
+    {
+        // By default; when the output is wanted as it comes; and on Modal, whose 150 s hold a long answer in one piece would hit.
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("ok", "stop"), ScriptedUpstream.Usage(1, 1), "[DONE]");
+
+        await using var stream = await Client(new BackendOptions { UpstreamStreaming = Enum.Parse<UpstreamStreaming>(mode) }, connection).OpenAsync(Request with { Streamed = streamed }, CancellationToken.None);
+
+        Assert.Equal("ok", (await ReadAll(stream))[0].Text);
+        Assert.EndsWith(""","stream":true,"stream_options":{"include_usage":true}}""", Assert.Single(_upstream.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAnswerInOnePieceIsNotHeldToTheFirstTokenTimeoutButToTheDeadline()
+    {
+        // Answers after 20 first-token timeouts: fine, the whole completion comes at once.
+        _upstream.Then(async context =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), context.RequestAborted);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"id":"cmpl-1","choices":[{"index":0,"text":"late","finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}""");
+        });
+        _upstream.ThenHold();
+        BackendOptions Options(TimeSpan total) => new() { UpstreamStreaming = UpstreamStreaming.WhenClientStreams, FirstTokenTimeout = TimeSpan.FromMilliseconds(50), TotalTimeout = total };
+
+        await using (var stream = await Client(Options(TimeSpan.FromMinutes(5))).OpenAsync(Request with { Streamed = false }, CancellationToken.None))
+        {
+            Assert.Equal("late", (await ReadAll(stream))[0].Text);
+        }
+
+        // Held past the deadline: a timeout (not retried), and the held request aborted.
+        var error = await Assert.ThrowsAsync<BackendException>(() => Client(Options(TimeSpan.FromSeconds(1))).OpenAsync(Request with { Streamed = false }, CancellationToken.None));
+        Assert.Equal(BackendFailure.Timeout, error.Failure);
+        Assert.Equal("The completion took longer than the gateway allows (Backend:TotalTimeout).", error.Message);
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, _upstream.Requests.Count);
+    }
+
     [Theory]
     [InlineData("""{"error":{"message":"This model's maximum context length is 16 tokens.","type":"BadRequestError","param":"input_tokens","code":400}}""")]
     [InlineData("""{"object":"error","message":"This model's maximum context length is 16 tokens.","type":"BadRequestError","param":null,"code":400}""")]
