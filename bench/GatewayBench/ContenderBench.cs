@@ -14,7 +14,7 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
     /// <summary>What failed, per contender, for the report's notes.</summary>
     public List<string> Notes { get; } = [];
 
-    public async Task<IReadOnlyList<Row>> RunAsync(Contender contender, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Row>> RunAsync(Contender contender, bool streams, CancellationToken cancellationToken)
     {
         await using var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromMilliseconds(200));
         using var client = NewClient(contender.Target);
@@ -29,10 +29,14 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
 
         results.Add((Workloads.Saturation, await RepeatAsync(contender.Name, Workloads.Saturation,
             () => ClosedLoop.ChatAsync(client, settings.SaturationWorkers, settings.Phase, cancellationToken))));
-        results.Add((Workloads.OpenStreams(settings.StreamRate), await RepeatAsync(contender.Name, Workloads.OpenStreams(settings.StreamRate),
-            () => OpenLoop.StreamAsync(client, settings.StreamRate, settings.Phase, BenchSettings.MaxInFlight, cancellationToken))));
-        results.Add((Workloads.Streams(settings.Streams), await RepeatAsync(contender.Name, Workloads.Streams(settings.Streams),
-            () => ClosedLoop.StreamAsync(client, settings.Streams, settings.Phase, cancellationToken))));
+        if (streams)
+        {
+            results.Add((Workloads.OpenStreams(settings.StreamRate), await RepeatAsync(contender.Name, Workloads.OpenStreams(settings.StreamRate),
+                () => OpenLoop.StreamAsync(client, settings.StreamRate, settings.Phase, BenchSettings.MaxInFlight, cancellationToken))));
+            results.Add((Workloads.Streams(settings.Streams), await RepeatAsync(contender.Name, Workloads.Streams(settings.Streams),
+                () => ClosedLoop.StreamAsync(client, settings.Streams, settings.Phase, cancellationToken))));
+        }
+
 
         var peak = memory.PeakBytes;
         NoteFailures(contender.Name, "measured phases", client);

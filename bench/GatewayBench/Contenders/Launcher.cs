@@ -58,8 +58,12 @@ internal sealed class Launcher(Repository repository, string profile, string wor
         return new Contender("portkey", Contender.ChatAt(new Uri($"{Loopback(port)}/"), headers), portkey.Id, portkey);
     }
 
-    /// <summary>ApiService from its Release build; with <paramref name="withCache"/> a redis-server of its own, else no cache at all.</summary>
-    public async Task<Contender> ApiServiceAsync(string name, Uri simulatorAddress, bool withCache, CancellationToken cancellationToken)
+    /// <summary>
+    /// ApiService from its Release build; with <paramref name="withCache"/> a redis-server of its own, else no cache at all;
+    /// <paramref name="configuration"/> on top (environment variables, e.g. <c>Backend__UpstreamStreaming</c>).
+    /// </summary>
+    public async Task<Contender> ApiServiceAsync(
+        string name, Uri simulatorAddress, bool withCache, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? configuration = null)
     {
         ChildProcess? redis = null;
         var port = ChildProcess.FreeLoopbackPort();
@@ -69,6 +73,11 @@ internal sealed class Launcher(Repository repository, string profile, string wor
         // The bench is one caller at thousands of requests per second: the per-key limit must not be what is measured.
         start.Environment["RateLimit__PermitsPerMinute"] = "1000000";
         start.Environment["RateLimit__Burst"] = "100000";
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         if (withCache)
         {
             var redisPort = ChildProcess.FreeLoopbackPort();
