@@ -1,5 +1,6 @@
 using Aspire70B.TestSupport;
 using StackExchange.Redis;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aspire70B.Batches.Tests;
 
@@ -33,19 +34,9 @@ public sealed class Servers : IAsyncLifetime
     public IDatabase Database(RedisKind kind) => (kind == RedisKind.Redis ? RedisConnection : GarnetConnection).GetDatabase();
 }
 
-/// <summary>A clock the test moves by hand.</summary>
-public sealed class ManualClock : TimeProvider
-{
-    private DateTimeOffset _now = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
-
 public sealed class BatchStoreTests(Servers servers) : IClassFixture<Servers>
 {
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
 
     private BatchStore Store(RedisKind kind) => new(
         servers.Database(kind),

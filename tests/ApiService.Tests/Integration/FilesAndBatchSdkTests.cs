@@ -9,6 +9,7 @@ using Aspire70B.TestSupport;
 using OpenAI;
 using OpenAI.Batch;
 using OpenAI.Files;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aspire70B.ApiService.Tests.Integration;
 
@@ -139,7 +140,7 @@ public sealed class FilesAndBatchSdkTests(GatewayFixture fixture)
         // A batch created 25 hours ago in the gateway's store and never run (no worker): its window has passed.
         using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
         var then = DateTimeOffset.UtcNow - TimeSpan.FromHours(25);
-        var store = new Aspire70B.Batches.BatchStore(redis.GetDatabase(), new Aspire70B.Batches.BatchQueueOptions(), new FixedClock(then));
+        var store = new Aspire70B.Batches.BatchStore(redis.GetDatabase(), new Aspire70B.Batches.BatchQueueOptions(), new FakeTimeProvider(then));
         var batchId = "batch_expiry_" + Guid.NewGuid().ToString("N");
         await store.CreateAsync(batchId, [KeyValuePair.Create("first", "{}"), KeyValuePair.Create("second", "{}"), KeyValuePair.Create("third", "{}")], "local");
 
@@ -223,11 +224,6 @@ public sealed class FilesAndBatchSdkTests(GatewayFixture fixture)
 
         Assert.Equal(404, refused.Status);
         Assert.Equal("No such File object: file-nope", Error(refused).GetProperty("message").GetString());
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static JsonElement Error(ClientResultException e) =>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aspire70B.ApiService.Tests.Routing;
 
@@ -37,7 +38,7 @@ internal sealed class RouterHarness : IDisposable
             NullLogger<ReplicaRouter>.Instance);
     }
 
-    public ManualClock Clock { get; } = new();
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     /// <summary>Replicas given by their whole connection strings.</summary>
     public static RouterHarness WithConnections(RoutingOptions options, params (string Name, string ConnectionString)[] replicas) =>
@@ -64,14 +65,4 @@ internal sealed class RouterHarness : IDisposable
     }
 
     public void Dispose() => _services.Dispose();
-}
-
-/// <summary>A clock that moves only when told (the circuit breakers read it).</summary>
-internal sealed class ManualClock : TimeProvider
-{
-    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
 }

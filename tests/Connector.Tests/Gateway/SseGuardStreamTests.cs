@@ -1,5 +1,6 @@
 using System.Text;
 using Aspire70B.Connector.Gateway;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aspire70B.Connector.Tests.Gateway;
 
@@ -107,13 +108,8 @@ public sealed class SseGuardStreamTests
     [InlineData("Tue, 01 Dec 2026 11:59:00 GMT", 0.0)]
     public void RetryAfterIsReadAsSecondsOrAsADate(string header, double seconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(seconds), GatewayErrors.RetryAfter(header, new FixedTime(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero))));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), GatewayErrors.RetryAfter(header, new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero))));
         Assert.Null(GatewayErrors.RetryAfter("soon", TimeProvider.System));
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 
     /// <summary>Gives one piece per read, like a socket; optionally fails instead of ending.</summary>
