@@ -12,7 +12,7 @@ var workers = new Option<int>("--workers") { Description = "Concurrent clients a
 var streams = new Option<int>("--streams") { Description = "Concurrent streams (1-1000).", DefaultValueFactory = _ => 1000 };
 var streamRate = new Option<int>("--stream-rate") { Description = "Open-loop streams per second, for time to first token without a queue (1-5000).", DefaultValueFactory = _ => 200 };
 var sustained = new Option<int>("--sustained") { Description = "Seconds of the memory-growth run, 0 to skip (0-300).", DefaultValueFactory = _ => 60 };
-var only = new Option<string?>("--only") { Description = "Comma-separated contenders to run (direct,nginx,portkey,apiservice-off,apiservice-whole,apiservice-hits); default all." };
+var only = new Option<string?>("--only") { Description = "Comma-separated contenders to run (direct,nginx,portkey,apiservice-whole,apiservice-off,apiservice-hits); default all." };
 var output = new Option<FileInfo?>("--output") { Description = "Markdown report (default bench/results/latest.md)." };
 var profile = new Option<string>("--profile") { Description = "Deployment profile of the Simulator and ApiService.", DefaultValueFactory = _ => "awq-int4-a100" };
 var root = new RootCommand("Benchmarks the gateway against direct, nginx and Portkey on loopback and prints one table.")

@@ -116,7 +116,7 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         await WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(simulator)).GetValueOrDefault("abort") >= 1);
-        Assert.Equal(0, await RunningAsync(simulator));
+        await WaitForAsync(async () => await RunningAsync(simulator) == 0);
         Assert.Equal(0, await fixture.SimulatorFinishedAsync(simulator));
     }
 
