@@ -32,13 +32,5 @@ internal sealed class PromptCacheOptions
     [Range(typeof(TimeSpan), "00:00:00.005", "00:00:10")]
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>
-    /// How long an answer that has just been produced (and stored) can still be joined by an identical request that
-    /// reads the cache: one whose lookup missed a moment before the answer was stored gets it rather than a second model
-    /// call. At least <see cref="OperationTimeout"/>, with room for a busy machine.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan SingleFlightLinger { get; set; } = TimeSpan.FromSeconds(2);
-
     public string KeyPrefix { get; set; } = "aspire70b:prompt-cache:";
 }

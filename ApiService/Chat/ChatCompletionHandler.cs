@@ -246,8 +246,7 @@ internal sealed partial class ChatCompletionHandler(
         }
 
         var storeKey = plan.Cache.Write ? plan.Cache.Key : null;
-        // A request that looked the answer up may take one that was stored a moment after its lookup missed.
-        var items = flights.Join(plan.Cache.Key!, ct => Produce(plan.Backend, storeKey, ct), out var leader, joinFinished: plan.Cache.Read);
+        var items = flights.Join(plan.Cache.Key!, ct => Produce(plan.Backend, storeKey, ct), out var leader);
         joined = !leader;
         return items;
     }

@@ -57,8 +57,7 @@ internal static class ApplicationServiceExtensions
             ? ActivatorUtilities.CreateInstance<RedisPromptCacheStore>(sp, redis)
             : new DisabledPromptCacheStore());
         services.AddSingleton<PromptCache>();
-        services.AddSingleton(sp => new SingleFlight<CompletionChunk>(
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<PromptCacheOptions>>().Value.SingleFlightLinger));
+        services.AddSingleton<SingleFlight<CompletionChunk>>();
         services.AddSingleton<IPromptTokenCounter, ApproximatePromptTokenCounter>();
         services.AddOptions<GenAITelemetryOptions>()
             .Configure(o => o.CaptureMessageContent = configuration.GetValue<bool>(GenAITelemetryOptions.CaptureMessageContentKey))

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Aspire70B.ApiService.Caching;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Aspire70B.ApiService.Tests.Caching;
 
@@ -148,63 +147,5 @@ public sealed class SingleFlightTests
         Assert.Equal([1], await Collect(flights.Join("k", Once, out var second)));
         Assert.True(second);
         Assert.Equal(2, runs);
-    }
-
-    [Fact]
-    public async Task AFinishedFlightLingersForReadersOnlyAndOnlyForItsLinger()
-    {
-        var clock = new FakeTimeProvider();
-        var flights = new SingleFlight<int>(clock, TimeSpan.FromSeconds(2));
-        var runs = 0;
-
-        async IAsyncEnumerable<int> Counted([EnumeratorCancellation] CancellationToken ct)
-        {
-            var run = Interlocked.Increment(ref runs);
-            await Task.Yield();
-            yield return run * 10;
-            yield return run * 10 + 1;
-        }
-
-        Assert.Equal([10, 11], await Collect(flights.Join("k", Counted, out var first)));
-        Assert.True(first);
-        Assert.Equal(0, flights.InFlight);
-
-        // Within the linger a reader gets the finished answer, whole, without a second run.
-        clock.Advance(TimeSpan.FromMilliseconds(1999));
-        Assert.Equal([10, 11], await Collect(flights.Join("k", Counted, out var reader, joinFinished: true)));
-        Assert.False(reader);
-        Assert.Equal(1, runs);
-
-        // After it, the work runs again.
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal([20, 21], await Collect(flights.Join("k", Counted, out var late, joinFinished: true)));
-        Assert.True(late);
-
-        // A caller that did not read the cache (no-cache) never takes a finished answer.
-        Assert.Equal([30, 31], await Collect(flights.Join("k", Counted, out var fresh)));
-        Assert.True(fresh);
-        Assert.Equal(3, runs);
-    }
-
-    [Fact]
-    public async Task AFailedFlightDoesNotLinger()
-    {
-        var flights = new SingleFlight<int>(new FakeTimeProvider(), TimeSpan.FromSeconds(2));
-        var runs = 0;
-
-        async IAsyncEnumerable<int> FailsFirst([EnumeratorCancellation] CancellationToken ct)
-        {
-            var run = Interlocked.Increment(ref runs);
-            await Task.Yield();
-            yield return run;
-            if (run == 1)
-            {
-                throw new InvalidOperationException("upstream broke");
-            }
-        }
-
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Collect(flights.Join("k", FailsFirst, out _)));
-        Assert.Equal([2], await Collect(flights.Join("k", FailsFirst, out var leader, joinFinished: true)));
-        Assert.True(leader);
     }
 }
