@@ -48,7 +48,7 @@ public sealed class BackendFailureTests(GatewayFixture fixture)
         Assert.Equal("The model server did not answer in time.", Error(body).GetProperty("message").GetString());
         Assert.Equal("timeout", Error(body).GetProperty("code").GetString());
         // Not retried: one request reached the model server, and it was aborted.
-        await WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(fixture.SlowSimulator)).GetValueOrDefault("abort") - before.GetValueOrDefault("abort") >= 1);
+        await GatewayFixture.WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(fixture.SlowSimulator)).GetValueOrDefault("abort") - before.GetValueOrDefault("abort") >= 1);
         await Task.Delay(300);
         Assert.Equal(1, (await fixture.SimulatorRequestsAsync(fixture.SlowSimulator)).GetValueOrDefault("abort") - before.GetValueOrDefault("abort"));
     }
@@ -142,16 +142,5 @@ public sealed class BackendFailureTests(GatewayFixture fixture)
         Assert.Equal(before, await fixture.SimulatorFinishedAsync());
         using var direct = await fixture.Http.PostAsync(new Uri(fixture.Simulator.BaseAddress, "v1/completions"), new StringContent("""{"prompt":"Hi","max_tokens":1}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline && !await condition())
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(await condition());
     }
 }

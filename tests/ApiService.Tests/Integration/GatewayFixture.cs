@@ -87,6 +87,26 @@ public sealed partial class GatewayFixture : IAsyncLifetime
 
     public async Task<double> SimulatorFinishedAsync(ServiceProcess? simulator = null) => (await SimulatorRequestsAsync(simulator)).Where(c => c.Key != "abort").Sum(c => c.Value);
 
+    /// <summary>Requests the Simulator is generating right now (<c>vllm:num_requests_running</c>).</summary>
+    public async Task<double> SimulatorRunningAsync(ServiceProcess simulator)
+    {
+        var text = await Http.GetStringAsync(new Uri(simulator.BaseAddress, "metrics"));
+        return RunningLine().Matches(text).Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; a minute's bound, so a loaded machine only makes it slower.</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            await Task.Delay(50, limit.Token);
+        }
+    }
+
+    [GeneratedRegex("""^vllm:num_requests_running\{[^}]*\} (?<value>[0-9.e+]+)$""", RegexOptions.Multiline)]
+    private static partial Regex RunningLine();
+
     [GeneratedRegex("""^vllm:request_success_total\{[^}]*finished_reason="(?<reason>[a-z]+)"[^}]*\} (?<value>[0-9.e+]+)$""", RegexOptions.Multiline)]
     private static partial Regex SuccessLine();
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -98,7 +97,7 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, cutStatus);
         Assert.Equal("timeout", JsonDocument.Parse(cutBody).RootElement.GetProperty("error").GetProperty("code").GetString());
-        await WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(simulator)).GetValueOrDefault("abort") >= 1);
+        await GatewayFixture.WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(simulator)).GetValueOrDefault("abort") >= 1);
         Assert.Equal(0, await fixture.SimulatorFinishedAsync(simulator));
     }
 
@@ -111,30 +110,12 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
 
         // ~2,000 tokens at the profile's decode rate: it runs for a long while unless aborted.
         var call = PostAsync(gateway, Chat(""","temperature":0.7""", maxTokens: 2000), [], client.Token);
-        await WaitForAsync(async () => await RunningAsync(simulator) >= 1);
+        await GatewayFixture.WaitForAsync(async () => await fixture.SimulatorRunningAsync(simulator) >= 1);
         await client.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        await WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(simulator)).GetValueOrDefault("abort") >= 1);
-        await WaitForAsync(async () => await RunningAsync(simulator) == 0);
+        await GatewayFixture.WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(simulator)).GetValueOrDefault("abort") >= 1);
+        await GatewayFixture.WaitForAsync(async () => await fixture.SimulatorRunningAsync(simulator) == 0);
         Assert.Equal(0, await fixture.SimulatorFinishedAsync(simulator));
-    }
-
-    private async Task<double> RunningAsync(ServiceProcess simulator)
-    {
-        var text = await fixture.Http.GetStringAsync(new Uri(simulator.BaseAddress, "metrics"));
-        return Running().Matches(text).Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
-    }
-
-    [GeneratedRegex("""^vllm:num_requests_running\{[^}]*\} (?<value>[0-9.e+]+)$""", RegexOptions.Multiline)]
-    private static partial Regex Running();
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            await Task.Delay(50, limit.Token);
-        }
     }
 }
