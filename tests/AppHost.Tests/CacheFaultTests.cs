@@ -36,7 +36,15 @@ public sealed class CacheFaultTests
 
         var start = await test.App.ResourceCommands.ExecuteCommandAsync("cache", KnownResourceCommands.StartCommand);
         Assert.True(start.Success, start.Message);
-        await test.App.ResourceNotifications.WaitForResourceHealthyAsync("cache", timeout.Token);
+        try
+        {
+            await test.App.ResourceNotifications.WaitForResourceHealthyAsync("cache", timeout.Token);
+        }
+        catch (DistributedApplicationException e)
+        {
+            // Seen once in CI under load: the restarted server failed to start. Say why next time.
+            throw new InvalidOperationException($"The cache did not come back: {e.Message}\n{test.Diagnostics()}", e);
+        }
 
         // The same gateway process reconnects: hits come back without restarting it. (An answer served while the
         // reconnection was still under way may already have been stored, so the first may be a hit or a miss.)
