@@ -16,6 +16,9 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
 {
     private static readonly Dictionary<string, string> WhenClientStreams = new() { ["Backend__UpstreamStreaming"] = "WhenClientStreams" };
 
+    // A scripted answer far longer than any max_tokens here: the model cannot end it early by sampling an end of turn.
+    private static readonly (string, string) Long = ("X-Sim-Completion", string.Join(' ', Enumerable.Repeat("word", 3000)));
+
     private static string Chat(string extra, int maxTokens = 24) =>
         $$"""{"model":"{{GatewayFixture.Model}}","messages":[{"role":"user","content":"Tell me about {{Guid.NewGuid():N}}"}],"max_tokens":{{maxTokens}}{{extra}}}""";
 
@@ -76,7 +79,7 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
     {
         var timeouts = new Dictionary<string, string>(WhenClientStreams) { ["Backend__FirstTokenTimeout"] = "00:00:00.500" };
         await using var gateway = await GatewayFixture.StartGatewayAsync(fixture.SlowSimulator, cache: null, timeouts);
-        (string, string)[] late = [("X-Sim-Delay-Ms", "2000")];
+        (string, string)[] late = [("X-Sim-Delay-Ms", "2000"), Long];
 
         // Four first-token timeouts before the first token: a client that streams is told at once, one that does not waits.
         var (streamStatus, streamBody) = await PostAsync(gateway, Chat(""","temperature":0.7,"stream":true"""), late);
@@ -93,7 +96,7 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
         {
             ["Backend__TotalTimeout"] = "00:00:01.500",
         });
-        var (cutStatus, cutBody) = await PostAsync(deadline, Chat(""","temperature":0.7""", maxTokens: 200), []);
+        var (cutStatus, cutBody) = await PostAsync(deadline, Chat(""","temperature":0.7""", maxTokens: 200), [Long]);
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, cutStatus);
         Assert.Equal("timeout", JsonDocument.Parse(cutBody).RootElement.GetProperty("error").GetProperty("code").GetString());
@@ -109,7 +112,7 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
         using var client = new CancellationTokenSource();
 
         // ~2,000 tokens at the profile's decode rate: it runs for a long while unless aborted.
-        var call = PostAsync(gateway, Chat(""","temperature":0.7""", maxTokens: 2000), [], client.Token);
+        var call = PostAsync(gateway, Chat(""","temperature":0.7""", maxTokens: 2000), [Long], client.Token);
         await GatewayFixture.WaitForAsync(async () => await fixture.SimulatorRunningAsync(simulator) >= 1);
         await client.CancelAsync();
 
