@@ -90,7 +90,7 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("length", JsonDocument.Parse(body).RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
 
-        // Past Backend:TotalTimeout (200 tokens at ~0.5 s each): 504, and the model server sees the abort.
+        // Past Backend:TotalTimeout (200 tokens at ~0.5 s each): 504.
         await using var simulator = await GatewayFixture.StartSimulatorAsync(timeScale: "20");
         await using var deadline = await GatewayFixture.StartGatewayAsync(simulator, cache: null, new Dictionary<string, string>(WhenClientStreams)
         {
@@ -100,7 +100,8 @@ public sealed partial class UpstreamStreamingTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, cutStatus);
         Assert.Equal("timeout", JsonDocument.Parse(cutBody).RootElement.GetProperty("error").GetProperty("code").GetString());
-        await GatewayFixture.WaitForAsync(async () => (await fixture.SimulatorRequestsAsync(simulator)).GetValueOrDefault("abort") >= 1);
+        // Whether the Simulator had admitted it before the cut depends on the machine's load; that an abort reaches it is
+        // AClientThatGoesAwayAbortsTheWholeAnswersGeneration's to show. Here: nothing ran to its end.
         Assert.Equal(0, await fixture.SimulatorFinishedAsync(simulator));
     }
 
