@@ -155,7 +155,7 @@ internal sealed partial class VllmCompletionsClient(
             var events = streamed
                 ? SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(step.Token).ConfigureAwait(false), step.Token).GetAsyncEnumerator(step.Token)
                 : WholeAnswer(await response.Content.ReadAsByteArrayAsync(step.Token).ConfigureAwait(false)).GetAsyncEnumerator(step.Token);
-            stream = new CompletionStream(response, events, total, step, _options.IdleTimeout, cancellationToken);
+            stream = new CompletionStream(response, events, total, step, _options.IdleTimeout, cancellationToken) { Streamed = streamed };
             await stream.ReadFirstAsync().ConfigureAwait(false);
             opened = true;
             return stream;
@@ -287,6 +287,9 @@ internal sealed class CompletionStream : IAsyncDisposable
             throw new BackendException(BackendFailure.Rejected, message);
         }
     }
+
+    /// <summary>Whether the model server streams the answer; false when it was asked for it in one piece.</summary>
+    public bool Streamed { get; init; } = true;
 
     /// <summary>The model server's id for this completion (<c>cmpl-…</c>), read from the first event when asked for.</summary>
     public string? ResponseId => _opening is null ? null : CompletionChunkParser.ReadId(_opening);

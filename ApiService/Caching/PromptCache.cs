@@ -22,10 +22,18 @@ internal sealed record CacheDecision(string? Key, bool Read, bool Write)
 internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheOptions> options)
 {
     private readonly PromptCacheOptions _options = options.Value;
+    private long _stores;
 
     public PromptCacheState State => _options.Enabled ? store.State : PromptCacheState.Disabled;
 
     public string? LastError => store.LastError;
+
+    /// <summary>
+    /// How many answers have been written so far (a failing store drops them: counted all the same). A request whose
+    /// lookup missed and that is about to call the model while this has moved looks again: the answer it wants may have
+    /// been stored, by a single flight that has since ended, after its lookup.
+    /// </summary>
+    public long Stores => Volatile.Read(ref _stores);
 
     public CacheDecision Decide(
         HttpRequest request, ChatParameters parameters, string tenant, string profile, string templateId, string prompt, int maxTokens,
@@ -77,6 +85,7 @@ internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheO
         }
 
         await store.SetAsync(key, bytes, _options.TimeToLive, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _stores);
         return true;
     }
 }

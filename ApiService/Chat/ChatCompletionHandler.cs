@@ -69,6 +69,7 @@ internal sealed partial class ChatCompletionHandler(
         var completed = false;
         try
         {
+            var storesBeforeLookup = cache.Stores;
             if (plan.Cache.Read && await cache.GetAsync(plan.Cache.Key!, aborted) is { } hit)
             {
                 cacheResult = "hit";
@@ -85,7 +86,7 @@ internal sealed partial class ChatCompletionHandler(
             cacheResult = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
             context.Response.Headers["x-cache"] = cacheResult;
             telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
-            var source = Source(plan, out var joined);
+            var source = Source(plan, storesBeforeLookup, out var joined);
             if (joined)
             {
                 telemetry.SingleFlightJoins.Add(1);
@@ -93,14 +94,22 @@ internal sealed partial class ChatCompletionHandler(
 
             var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
             await using var chunks = source.GetAsyncEnumerator(aborted);
+            var first = true;
             while (await NextAsync(chunks, sink, aborted))
             {
                 var chunk = chunks.Current;
-                if (!sink.Started)
+                // The first chunk, not "before the response has started": a JSON answer starts only at its end.
+                if (first)
                 {
+                    first = false;
                     // An answer asked for in one piece arrives whole: its first token's time is not known.
-                    firstToken = plan.Backend.Streamed || backendOptions.Value.UpstreamStreaming == UpstreamStreaming.Always ? time.GetElapsedTime(started) : null;
-                    if ((chunk.Replica ?? router.SingleName) is { } replica)
+                    firstToken = chunk.Source == ChunkSource.Streamed ? time.GetElapsedTime(started) : null;
+                    if (chunk.Source == ChunkSource.Cache)
+                    {
+                        cacheResult = "hit";
+                        context.Response.Headers["x-cache"] = cacheResult;
+                    }
+                    else if ((chunk.Replica ?? router.SingleName) is { } replica)
                     {
                         context.Response.Headers[RoutingTelemetry.ReplicaHeader] = replica;
                         activity?.SetTag(RoutingTelemetry.ReplicaAttribute, replica);
@@ -237,7 +246,7 @@ internal sealed partial class ChatCompletionHandler(
         return new ChatPlan(parameters, request, decision, toolNames, content);
     }
 
-    private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, out bool joined)
+    private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, long storesBeforeLookup, out bool joined)
     {
         if (!plan.Cache.Applies)
         {
@@ -245,10 +254,40 @@ internal sealed partial class ChatCompletionHandler(
             return Produce(plan.Backend, null, CancellationToken.None);
         }
 
+        // The producer is chosen once this request's flight is registered: a flight for the same key that ended before
+        // then stored its answer first, so the count of stores has moved and the cache is read again. (Read when the
+        // flight starts, not before joining it: an answer stored in between would still be missed.)
         var storeKey = plan.Cache.Write ? plan.Cache.Key : null;
-        var items = flights.Join(plan.Cache.Key!, ct => Produce(plan.Backend, storeKey, ct), out var leader);
+        var items = flights.Join(plan.Cache.Key!, ct => plan.Cache.Read && cache.Stores != storesBeforeLookup
+            ? LookAgainThenProduce(plan, storeKey, ct)
+            : Produce(plan.Backend, storeKey, ct), out var leader);
         joined = !leader;
         return items;
+    }
+
+    /// <summary>
+    /// The answer stored since this request looked, as chunks marked <see cref="ChunkSource.Cache"/>; the model's when
+    /// it is still not there (another key's answer moved the count, or the store dropped the write).
+    /// </summary>
+    private async IAsyncEnumerable<CompletionChunk> LookAgainThenProduce(ChatPlan plan, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var stored = await cache.GetAsync(plan.Cache.Key!, cancellationToken);
+        telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", stored is null ? "miss" : "hit"));
+        if (stored is not null)
+        {
+            foreach (var choice in stored.Choices)
+            {
+                yield return new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null) { Source = ChunkSource.Cache };
+            }
+
+            yield return new CompletionChunk(0, "", null, null, stored.Usage) { Source = ChunkSource.Cache };
+            yield break;
+        }
+
+        await foreach (var chunk in Produce(plan.Backend, storeKey, cancellationToken))
+        {
+            yield return chunk;
+        }
     }
 
     /// <summary>
@@ -283,6 +322,7 @@ internal sealed partial class ChatCompletionHandler(
             RoutingTelemetry.Tag(activity, routed.Value.Replica, server: router.FixedEndpoint is null);
             // With several replicas the first chunk names the one that answered (single-flight followers see it too).
             var replica = router.SingleName is null ? routed.Value.Replica.Name : null;
+            var first = true;
             await using var chunks = routed.Value.Stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
@@ -327,8 +367,8 @@ internal sealed partial class ChatCompletionHandler(
                     texts[chunk.Index] = chunk.FinishReason is null ? entry : (entry.Text, chunk.FinishReason, chunk.StopReason);
                 }
 
-                yield return replica is null ? chunk : chunk with { Replica = replica };
-                replica = null;
+                yield return first ? chunk with { Replica = replica, Source = routed.Value.Stream.Streamed ? ChunkSource.Streamed : ChunkSource.WholeAnswer } : chunk;
+                first = false;
             }
 
             finished = true;

@@ -19,7 +19,7 @@ internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollecti
     {
         if (chunk.Usage is { } usage)
         {
-            yield return new UsageEvent(usage, FromCache: false);
+            yield return new UsageEvent(usage, FromCache: chunk.Source == ChunkSource.Cache);
             yield break;
         }
 

@@ -27,7 +27,8 @@ public sealed class ScriptedUpstream : IAsyncDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
-    public static async Task<ScriptedUpstream> StartAsync()
+    /// <param name="healthy">Whether <c>/health</c> answers 200, as a running vLLM's does (otherwise 404: nothing else is mapped).</param>
+    public static async Task<ScriptedUpstream> StartAsync(bool healthy = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -35,6 +36,11 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         var app = builder.Build();
         var upstream = new ScriptedUpstream(app);
         app.MapPost("/v1/completions", upstream.HandleAsync);
+        if (healthy)
+        {
+            app.MapGet("/health", () => Results.Ok());
+        }
+
         app.MapMethods("/v1/completions", ["GET", "HEAD", "PUT"], (HttpContext context) =>
         {
             lock (upstream._gate)

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Aspire70B.ApiService.Tests.Infrastructure;
 using Aspire70B.TestSupport;
+using Microsoft.AspNetCore.Http;
 
 namespace Aspire70B.ApiService.Tests.Telemetry;
 
@@ -122,6 +124,51 @@ public sealed class GenAITelemetryTests(TelemetryGateway fixture)
         var completion = Assert.Single(await gateway.ChildrenAsync(chat, 1));
         Assert.Equal(output, completion.GetTagItem("gen_ai.usage.output_tokens"));
         Assert.Equal(new[] { "gen_ai.server.time_to_first_token" }, Histograms(gateway.Metrics()).Where(p => p.Instrument.EndsWith("first_token", StringComparison.Ordinal)).Select(p => p.Instrument));
+    }
+
+    [Fact]
+    public async Task AnAnswerAskedForInOnePieceRecordsNoTimeToFirstTokenWhileAStreamedOneDoes()
+    {
+        await using var gateway = await fixture.StartAsync(captureContent: false, new Dictionary<string, string> { ["Backend:UpstreamStreaming"] = "WhenClientStreams" });
+
+        var (whole, answer) = await SendAsync(gateway, Chat(Unique("Whole"), maxTokens: 16, temperature: 0.7), ("X-Sim-Completion", "All at once."));
+        await gateway.ChatSpanAsync(Usage(answer).Id);
+
+        Assert.Equal("bypass", Header(whole, "x-cache"));
+        // Duration and tokens only: the first token came with the last.
+        Assert.Equal(["gen_ai.client.operation.duration", "gen_ai.client.token.usage", "gen_ai.client.token.usage"], Histograms(gateway.Metrics()).Select(p => p.Instrument));
+
+        var (_, events) = await StreamAsync(gateway, Chat(Unique("Streamed"), maxTokens: 16, stream: true, temperature: 0.7), ("X-Sim-Completion", "one two three"));
+        await gateway.ChatSpanAsync((string)JsonNode.Parse(events[^1])!["id"]!);
+
+        Assert.Equal(1L, Histograms(gateway.Metrics()).Where(p => p.Instrument == "gen_ai.server.time_to_first_token").Sum(p => p.Count));
+    }
+
+    [Fact]
+    public async Task ANonStreamedChatsTimeToFirstTokenIsItsFirstChunksNotItsLast()
+    {
+        // The model streams one chunk, then the rest 3 s later: the client, asking for JSON, sees nothing until the end,
+        // but the first token's time is still when it came.
+        await using var upstream = await ScriptedUpstream.StartAsync(healthy: true);
+        upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream; charset=utf-8";
+            await context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk("Hello")}\n\n");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk(" there", "stop")}\n\ndata: {ScriptedUpstream.Usage(9, 2)}\n\ndata: [DONE]\n\n");
+        });
+        await using var gateway = await fixture.StartAsync(captureContent: false,
+            new Dictionary<string, string> { ["ConnectionStrings:model"] = $"Endpoint={upstream.Endpoint};Model={Model}" });
+
+        var (_, answer) = await SendAsync(gateway, Chat(Unique("Slow"), maxTokens: 16, temperature: 0.7));
+        await gateway.ChatSpanAsync(Usage(answer).Id);
+
+        var points = Histograms(gateway.Metrics()).ToList();
+        var ttft = points.Single(p => p.Instrument == "gen_ai.server.time_to_first_token").Sum;
+        var duration = points.Single(p => p.Instrument == "gen_ai.client.operation.duration").Sum;
+        // At least the 3 s between the chunks apart (half of it, for a loaded machine): the first chunk's time, not the last's.
+        Assert.True(ttft < duration - 1.5, $"time to first token {ttft:0.000} s, duration {duration:0.000} s");
     }
 
     [Fact]

@@ -34,15 +34,19 @@ public sealed class TelemetryGateway : IAsyncLifetime
         await Cache.DisposeAsync();
     }
 
-    /// <summary>A gateway in memory, with or without prompts and answers on its spans, once it reports itself healthy.</summary>
-    public async Task<TracedGateway> StartAsync(bool captureContent)
+    /// <summary>A gateway in memory, with or without prompts and answers on its spans, once it reports itself healthy;
+    /// <paramref name="extra"/> settings override the fixture's (another model server, say).</summary>
+    public async Task<TracedGateway> StartAsync(bool captureContent, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var gateway = Start(captureContent);
+        var gateway = Start(captureContent, extra ?? new Dictionary<string, string>());
         await gateway.WaitUntilHealthyAsync();
         return gateway;
     }
 
-    private TracedGateway Start(bool captureContent) => new(new Dictionary<string, string>
+    private TracedGateway Start(bool captureContent, IReadOnlyDictionary<string, string> extra) => new(Settings(captureContent).Concat(extra)
+        .GroupBy(s => s.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal));
+
+    private Dictionary<string, string> Settings(bool captureContent) => new()
     {
         ["ConnectionStrings:model"] = $"Endpoint={Simulator.BaseAddress};Model={SystemProcesses.Model}",
         ["ConnectionStrings:cache"] = Cache.ConnectionString,
@@ -56,7 +60,7 @@ public sealed class TelemetryGateway : IAsyncLifetime
         ["RateLimit:Burst"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
         ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = captureContent ? "true" : "false",
-    });
+    };
 }
 
 /// <summary>One in-memory gateway and what its telemetry exported.</summary>
