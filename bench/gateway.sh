@@ -3,7 +3,7 @@
 # Installs what is missing (nginx and redis-server from Debian, Portkey from npm into bench/.deps, git-ignored),
 # builds the Simulator, ApiService and the bench in Release, then runs the bench; arguments go to the bench
 # (e.g. bench/gateway.sh --seconds 1 --repeats 1 --sustained 10 for a quick look). Prints one table and writes
-# bench/results/latest.md. A full run takes about 7 minutes; every phase is bounded and stops by itself.
+# bench/results/latest.md. A full run takes about 10 minutes (15 with --sustained 300); every phase is bounded and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +30,4 @@ if ! command -v dotnet-gcdump >/dev/null && [[ ! -x "$HOME/.dotnet/tools/dotnet-
 fi
 
 dotnet build -c Release bench/GatewayBench/GatewayBench.csproj -nologo -v quiet >&2
-exec timeout --signal=INT --kill-after=30 900 dotnet bench/GatewayBench/bin/Release/net10.0/Aspire70B.GatewayBench.dll "$@"
+exec timeout --signal=INT --kill-after=30 1500 dotnet bench/GatewayBench/bin/Release/net10.0/Aspire70B.GatewayBench.dll "$@"

@@ -102,7 +102,7 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Gateway bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, profile {settings.Profile}, Simulator at time scale 0");
-        text.AppendLine(CultureInfo.InvariantCulture, $"each phase {settings.Phase.TotalSeconds:0.#} s x {settings.Repeats} runs (medians; errors summed), warm-up excluded; saturation = {settings.SaturationWorkers} closed-loop clients; streams: 32 tokens each, {settings.StreamRate}/s open loop and {settings.Streams} concurrent closed loop");
+        text.AppendLine(CultureInfo.InvariantCulture, $"each phase {settings.Phase.TotalSeconds:0.#} s x {settings.Repeats} runs (medians; errors summed), {(BenchSettings.WarmUp * 1.5).TotalSeconds:0} s warm-up per contender excluded; saturation = {settings.SaturationWorkers} closed-loop clients; streams: 32 tokens each, {settings.StreamRate}/s open loop and {settings.Streams} concurrent closed loop");
         text.AppendLine(CultureInfo.InvariantCulture, $"load average (1 min) during the run: {load.Describe()}; run took {elapsed:m\\:ss}");
         text.AppendLine();
         text.Append(ResultTable.Render(rows));

@@ -104,16 +104,13 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         new(target, maxConnections: 1024, BenchSettings.RequestTimeout);
 
     /// <summary>
-    /// The Simulator serves every contender, so it is warmed longer, once, before the first: otherwise direct, measured
-    /// first, would run on code the JIT has not optimised yet and look slower than the proxies in front of it.
+    /// The Simulator serves every contender, so it is warmed once, before the first: otherwise direct, measured first,
+    /// would run on code the JIT has not optimised yet and look slower than the proxies in front of it.
     /// </summary>
     public async Task WarmUpBackendAsync(ChatTarget simulator, CancellationToken cancellationToken)
     {
         using var client = NewClient(simulator);
-        for (var round = 0; round < 2; round++)
-        {
-            await WarmUpAsync(client, cancellationToken);
-        }
+        await WarmUpAsync(client, cancellationToken);
     }
 
     private async Task WarmUpAsync(LoadClient client, CancellationToken cancellationToken)

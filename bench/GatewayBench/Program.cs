@@ -19,12 +19,24 @@ var root = new RootCommand("Benchmarks the gateway against direct, nginx and Por
 {
     seconds, repeats, rates, workers, streams, streamRate, sustained, only, output, profile,
 };
+rates.Validators.Add(result =>
+{
+    var values = result.GetValueOrDefault<string>()?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    if (values.Length == 0 || values.Any(v => !int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) || rate is < 1 or > 20_000))
+    {
+        result.AddError("--rates takes whole requests per second from 1 to 20000, comma-separated.");
+    }
+    else if (values.Select(v => int.Parse(v, CultureInfo.InvariantCulture)).Distinct().Count() != values.Length)
+    {
+        result.AddError("--rates names a rate twice: each rate is one row of the report.");
+    }
+});
 root.SetAction(async (parse, cancellationToken) =>
 {
     var settings = new BenchSettings(
         TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(seconds), 0.5, 30)),
         Math.Clamp(parse.GetValue(repeats), 1, 9),
-        [.. parse.GetValue(rates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => Math.Clamp(int.Parse(r, CultureInfo.InvariantCulture), 1, 20_000))],
+        [.. parse.GetValue(rates)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => int.Parse(r, CultureInfo.InvariantCulture))],
         Math.Clamp(parse.GetValue(workers), 1, 1024),
         Math.Clamp(parse.GetValue(streams), 1, 1000),
         Math.Clamp(parse.GetValue(streamRate), 1, 5000),
