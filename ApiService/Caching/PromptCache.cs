@@ -21,19 +21,26 @@ internal sealed record CacheDecision(string? Key, bool Read, bool Write)
 /// </summary>
 internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheOptions> options)
 {
+    // The sequence number of the last store, per slot of the key's hash: a lookup that missed asks whether its key (or
+    // one sharing its slot, rarely) was stored since, without a second read for every miss.
+    private const int StoreSlots = 4096;
     private readonly PromptCacheOptions _options = options.Value;
+    private readonly long[] _lastStoreBySlot = new long[StoreSlots];
     private long _stores;
 
     public PromptCacheState State => _options.Enabled ? store.State : PromptCacheState.Disabled;
 
     public string? LastError => store.LastError;
 
+    /// <summary>A mark to take before a lookup, for <see cref="StoredSince"/>.</summary>
+    public long StoreMark => Volatile.Read(ref _stores);
+
     /// <summary>
-    /// How many answers have been written so far (a failing store drops them: counted all the same). A request whose
-    /// lookup missed and that is about to call the model while this has moved looks again: the answer it wants may have
-    /// been stored, by a single flight that has since ended, after its lookup.
+    /// Whether an answer for <paramref name="key"/> may have been written since <paramref name="mark"/> (a store that failed
+    /// dropped it; another key in the same slot moves it too). A request whose lookup missed asks this once its own
+    /// single flight is registered: an answer stored by a flight that ended in between is then read, not asked for again.
     /// </summary>
-    public long Stores => Volatile.Read(ref _stores);
+    public bool StoredSince(string key, long mark) => Volatile.Read(ref _lastStoreBySlot[Slot(key)]) > mark;
 
     public CacheDecision Decide(
         HttpRequest request, ChatParameters parameters, string tenant, string profile, string templateId, string prompt, int maxTokens,
@@ -85,7 +92,36 @@ internal sealed class PromptCache(IPromptCacheStore store, IOptions<PromptCacheO
         }
 
         await store.SetAsync(key, bytes, _options.TimeToLive, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _stores);
+        MarkStored(key);
         return true;
+    }
+
+    // FNV-1a over the key (itself a hash): the same slot for the same key in every process.
+    private static int Slot(string key)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % StoreSlots);
+    }
+
+    private void MarkStored(string key)
+    {
+        var sequence = Interlocked.Increment(ref _stores);
+        ref var slot = ref _lastStoreBySlot[Slot(key)];
+        var seen = Volatile.Read(ref slot);
+        while (seen < sequence)
+        {
+            var previous = Interlocked.CompareExchange(ref slot, sequence, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
     }
 }

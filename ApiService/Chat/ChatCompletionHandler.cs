@@ -69,7 +69,7 @@ internal sealed partial class ChatCompletionHandler(
         var completed = false;
         try
         {
-            var storesBeforeLookup = cache.Stores;
+            var storeMark = cache.StoreMark;
             if (plan.Cache.Read && await cache.GetAsync(plan.Cache.Key!, aborted) is { } hit)
             {
                 cacheResult = "hit";
@@ -86,7 +86,7 @@ internal sealed partial class ChatCompletionHandler(
             cacheResult = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
             context.Response.Headers["x-cache"] = cacheResult;
             telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
-            var source = Source(plan, storesBeforeLookup, out var joined);
+            var source = Source(plan, storeMark, out var joined);
             if (joined)
             {
                 telemetry.SingleFlightJoins.Add(1);
@@ -246,7 +246,7 @@ internal sealed partial class ChatCompletionHandler(
         return new ChatPlan(parameters, request, decision, toolNames, content);
     }
 
-    private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, long storesBeforeLookup, out bool joined)
+    private IAsyncEnumerable<CompletionChunk> Source(ChatPlan plan, long storeMark, out bool joined)
     {
         if (!plan.Cache.Applies)
         {
@@ -255,10 +255,10 @@ internal sealed partial class ChatCompletionHandler(
         }
 
         // The producer is chosen once this request's flight is registered: a flight for the same key that ended before
-        // then stored its answer first, so the count of stores has moved and the cache is read again. (Read when the
-        // flight starts, not before joining it: an answer stored in between would still be missed.)
+        // then had stored its answer, so the cache is read again. (Asked when the flight starts, not before joining it:
+        // an answer stored in between would still be missed.)
         var storeKey = plan.Cache.Write ? plan.Cache.Key : null;
-        var items = flights.Join(plan.Cache.Key!, ct => plan.Cache.Read && cache.Stores != storesBeforeLookup
+        var items = flights.Join(plan.Cache.Key!, ct => plan.Cache.Read && cache.StoredSince(plan.Cache.Key!, storeMark)
             ? LookAgainThenProduce(plan, storeKey, ct)
             : Produce(plan.Backend, storeKey, ct), out var leader);
         joined = !leader;
@@ -267,7 +267,7 @@ internal sealed partial class ChatCompletionHandler(
 
     /// <summary>
     /// The answer stored since this request looked, as chunks marked <see cref="ChunkSource.Cache"/>; the model's when
-    /// it is still not there (another key's answer moved the count, or the store dropped the write).
+    /// it is still not there (the store dropped the write, or another key in the same slot was stored).
     /// </summary>
     private async IAsyncEnumerable<CompletionChunk> LookAgainThenProduce(ChatPlan plan, string? storeKey, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
