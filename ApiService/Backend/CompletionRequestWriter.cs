@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Aspire70B.ApiService.Backend;
@@ -6,15 +7,32 @@ namespace Aspire70B.ApiService.Backend;
 /// <summary>Writes the JSON body of a vLLM <c>/v1/completions</c> call, streamed (with the usage as its last event) or not.</summary>
 internal static class CompletionRequestWriter
 {
-    public static byte[] Write(CompletionRequest request, bool stream = true)
+    public static ReadOnlyMemory<byte> Write(CompletionRequest request, bool stream = true)
     {
-        // Sized for the prompt (the bulk of the body) so the writer writes into it without growing; one copy out.
-        var buffer = new ArrayBufferWriter<byte>(request.Prompt.Length + 512);
+        // The prompt, the bulk of the body, goes to the writer as UTF-8: it then reserves room for the prompt as escaped,
+        // where from UTF-16 it reserves three bytes per escaped char (a template's <|…|> tokens are escaped, \u003C…),
+        // which grew the buffer to several times the body on every request. The body is the buffer's written part.
+        var prompt = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(request.Prompt.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(request.Prompt, prompt);
+            var buffer = new ArrayBufferWriter<byte>(length + (length / 4) + 512);
+            Write(buffer, request, prompt.AsSpan(0, length), stream);
+            return buffer.WrittenMemory;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(prompt);
+        }
+    }
+
+    private static void Write(ArrayBufferWriter<byte> buffer, CompletionRequest request, ReadOnlySpan<byte> prompt, bool stream)
+    {
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteString("model", request.Model);
-            w.WriteString("prompt", request.Prompt);
+            w.WriteString("prompt"u8, prompt);
             w.WriteNumber("max_tokens", request.MaxTokens);
             w.WriteNumber("n", request.N);
             Optional(w, "temperature", request.Temperature);
@@ -79,8 +97,6 @@ internal static class CompletionRequestWriter
 
             w.WriteEndObject();
         }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     private static void Optional(Utf8JsonWriter w, string name, double? value)

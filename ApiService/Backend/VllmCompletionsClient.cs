@@ -110,11 +110,11 @@ internal sealed partial class VllmCompletionsClient(
     }
 
     private async Task<CompletionStream> OpenOnceAsync(
-        byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan budget, bool streamed, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan budget, bool streamed, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(connection.Endpoint, "v1/completions"))
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
+            Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = Json } },
         };
         if (connection.Key is { } key)
         {

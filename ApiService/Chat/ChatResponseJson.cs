@@ -55,7 +55,7 @@ internal static class ChatResponseJson
     }
 
     /// <summary>The whole non-streaming response.</summary>
-    public static byte[] Completion(string id, long created, string model, IReadOnlyList<ChoiceResult> choices, CompletionUsage usage, bool fromCache)
+    public static ReadOnlyMemory<byte> Completion(string id, long created, string model, IReadOnlyList<ChoiceResult> choices, CompletionUsage usage, bool fromCache)
     {
         var buffer = new ArrayBufferWriter<byte>(512 + choices.Sum(c => c.Content?.Length ?? 64));
         using (var w = new Utf8JsonWriter(buffer))
@@ -97,7 +97,7 @@ internal static class ChatResponseJson
             w.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 
     private static void ToolCallBody(Utf8JsonWriter w, ToolCall call)
