@@ -14,10 +14,5 @@ internal sealed class ApproximatePromptTokenCounter(GatewayDeployment deployment
 
     private readonly ApproximateTokenizer _tokenizer = new(TokenizerVocabulary.For(deployment.Profile.Model));
 
-    public int Count(string prompt)
-    {
-        var ids = new List<int>(prompt.Length / 3 + 1);
-        _tokenizer.Encode(prompt.AsSpan(), ids);
-        return (int)Math.Floor(ids.Count * LowerBoundFactor);
-    }
+    public int Count(string prompt) => (int)Math.Floor(_tokenizer.Count(prompt) * LowerBoundFactor);
 }

@@ -33,6 +33,15 @@ internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
     public void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        Encode(text, ids, 0);
+    }
+
+    /// <summary>How many tokens <paramref name="text"/> (no BOS) is, without keeping them.</summary>
+    public int Count(ReadOnlySpan<char> text) => Encode(text, null, 0);
+
+    // Adds each token to ids when there is a list; returns count plus the number of tokens either way.
+    private int Encode(ReadOnlySpan<char> text, List<int>? ids, int count)
+    {
         var plainStart = 0;
         var i = 0;
         while (i < text.Length)
@@ -46,8 +55,9 @@ internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
             i += next;
             if (MatchSpecial(text[i..], out var length, out var id))
             {
-                EncodePlain(text[plainStart..i], ids);
-                ids.Add(id);
+                count = EncodePlain(text[plainStart..i], ids, count);
+                ids?.Add(id);
+                count++;
                 i += length;
                 plainStart = i;
             }
@@ -57,7 +67,7 @@ internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
             }
         }
 
-        EncodePlain(text[plainStart..], ids);
+        return EncodePlain(text[plainStart..], ids, count);
     }
 
     /// <summary>The text of <paramref name="ids"/>; special tokens are kept unless <paramref name="skipSpecialTokens"/>.</summary>
@@ -100,7 +110,7 @@ internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
         return false;
     }
 
-    private void EncodePlain(ReadOnlySpan<char> text, List<int> ids)
+    private int EncodePlain(ReadOnlySpan<char> text, List<int>? ids, int count)
     {
         Span<byte> utf8 = stackalloc byte[4];
         var i = 0;
@@ -119,18 +129,21 @@ internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
                 var pair = i + 1 < text.Length && IsPrintable(c) && IsPrintable(text[i + 1]);
                 if (pieceLength >= 2)
                 {
-                    ids.Add(pieceId);
+                    ids?.Add(pieceId);
+                    count++;
                     i += pieceLength;
                 }
                 else if (pair)
                 {
-                    ids.Add(Vocabulary.PairBase + (c - TokenizerVocabulary.PrintableFirst) * TokenizerVocabulary.PrintableCount
+                    ids?.Add(Vocabulary.PairBase + (c - TokenizerVocabulary.PrintableFirst) * TokenizerVocabulary.PrintableCount
                         + (text[i + 1] - TokenizerVocabulary.PrintableFirst));
+                    count++;
                     i += 2;
                 }
                 else
                 {
-                    ids.Add(Vocabulary.ByteBase + c);
+                    ids?.Add(Vocabulary.ByteBase + c);
+                    count++;
                     i++;
                 }
 
@@ -140,13 +153,16 @@ internal sealed class ApproximateTokenizer(TokenizerVocabulary vocabulary)
             var width = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
             var rune = width == 2 ? new Rune(c, text[i + 1]) : Rune.IsValid(c) ? new Rune(c) : Rune.ReplacementChar;
             var written = rune.EncodeToUtf8(utf8);
-            for (var b = 0; b < written; b++)
+            for (var b = 0; ids is not null && b < written; b++)
             {
                 ids.Add(Vocabulary.ByteBase + utf8[b]);
             }
 
+            count += written;
             i += width;
         }
+
+        return count;
     }
 
     // The longest frequent word at the start of the text, with its leading space if any.

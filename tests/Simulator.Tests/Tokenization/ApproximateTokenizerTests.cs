@@ -1,5 +1,6 @@
 using System.Text;
 using Aspire70B.Serving.Tokenization;
+using CsCheck;
 
 namespace Aspire70B.Simulator.Tests.Tokenization;
 
@@ -43,6 +44,18 @@ public sealed class ApproximateTokenizerTests
             Assert.Equal(s, Llama3.Decode(Llama3.Encode(s, false)));
             Assert.Equal(s, Llama2.Decode(Llama2.Encode(s, false)));
         }
+    }
+
+    [Fact]
+    public void CountingIsEncodingWithoutTheIds()
+    {
+        // Any text of special tokens, markup, ASCII words and pairs, multi-byte and lone surrogates.
+        var pieces = Gen.OneOf<string>("<|eot_id|>", "<|begin_of_text|>", "<s>", "<", "|>", " the", "tion", "a", "Z", " ", "\n", "é", "中", "😀", "\ud800", "\udc00", "~", "\u0000");
+        pieces.Array[0, 60].Select(p => string.Concat(p)).Sample(text =>
+        {
+            Assert.Equal(Llama3.Encode(text, addSpecialTokens: false).Count, Llama3.Count(text));
+            Assert.Equal(Llama2.Encode(text, addSpecialTokens: false).Count, Llama2.Count(text));
+        }, iter: 2000);
     }
 
     [Fact]
