@@ -9,15 +9,30 @@ namespace Aspire70B.Serving.Templates.Python;
 /// </summary>
 internal sealed class Undefined
 {
-    private Undefined(string message) => Message = message;
+    // Templates test for missing things all the time (`is defined`, `message.tool_calls`) and print nothing for them:
+    // the message is only composed when an error needs it.
+    private readonly string? _name;
+    private readonly object? _owner;
+    private readonly object? _key;
+    private string? _message;
 
-    public string Message { get; }
+    private Undefined(string? message, string? name = null, object? owner = null, object? key = null)
+    {
+        _message = message;
+        _name = name;
+        _owner = owner;
+        _key = key;
+    }
 
-    public static Undefined Named(string name) => new($"'{name}' is undefined");
+    public string Message => _message ??= _name is not null
+        ? $"'{_name}' is undefined"
+        : _key is string attribute
+            ? $"'{ObjectTypeRepr(_owner)}' has no attribute {PyString.Repr(attribute)}"
+            : $"{ObjectTypeRepr(_owner)} has no element {PyOps.Repr(_key)}";
 
-    public static Undefined Member(object? owner, object? key) => key is string name
-        ? new Undefined($"'{ObjectTypeRepr(owner)}' has no attribute {PyString.Repr(name)}")
-        : new Undefined($"{ObjectTypeRepr(owner)} has no element {PyOps.Repr(key)}");
+    public static Undefined Named(string name) => new(null, name);
+
+    public static Undefined Member(object? owner, object? key) => new(null, owner: owner, key: key);
 
     public static Undefined WithHint(string hint) => new(hint);
 
