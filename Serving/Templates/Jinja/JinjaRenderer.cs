@@ -175,7 +175,7 @@ internal sealed class JinjaRenderer
             case BinaryExpression binary:
                 return EvaluateBinary(binary.Operator, Evaluate(binary.Left, scope), Evaluate(binary.Right, scope));
             case ConcatExpression concat:
-                return string.Concat(concat.Operands.Select(o => PyOps.Str(Evaluate(o, scope))));
+                return EvaluateConcat(concat, scope);
             case CompareExpression compare:
                 return EvaluateCompare(compare, scope);
             case AndExpression and:
@@ -194,9 +194,9 @@ internal sealed class JinjaRenderer
                     ? Undefined.WithHint($"the inline if-expression on line {conditional.Line} evaluated to false and no else section was defined.")
                     : Evaluate(conditional.Else, scope);
             case ListExpression list:
-                return new PyList([.. list.Items.Select(i => Evaluate(i, scope))]);
+                return new PyList(EvaluateAll(list.Items, scope));
             case TupleExpression tuple:
-                return new PyTuple([.. tuple.Items.Select(i => Evaluate(i, scope))]);
+                return new PyTuple(EvaluateAll(tuple.Items, scope));
             case DictExpression dict:
                 var result = new PyDict();
                 foreach (var (keyExpression, valueExpression) in dict.Items)
@@ -214,6 +214,30 @@ internal sealed class JinjaRenderer
 
     private object? EvaluateOptional(Expression? expression, Scope scope) => expression is null ? null : Evaluate(expression, scope);
 
+    // No lambdas in Evaluate and its helpers: a lambda capturing the scope would allocate a closure on every call,
+    // taken or not, and Evaluate runs for every node of every render.
+    private string EvaluateConcat(ConcatExpression concat, Scope scope)
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < concat.Operands.Count; i++)
+        {
+            text.Append(PyOps.Str(Evaluate(concat.Operands[i], scope)));
+        }
+
+        return text.ToString();
+    }
+
+    private List<object?> EvaluateAll(IReadOnlyList<Expression> expressions, Scope scope)
+    {
+        var values = new List<object?>(expressions.Count);
+        for (var i = 0; i < expressions.Count; i++)
+        {
+            values.Add(Evaluate(expressions[i], scope));
+        }
+
+        return values;
+    }
+
     private CallArguments EvaluateArguments(Arguments arguments, Scope scope)
     {
         if (arguments.Positional.Count == 0 && arguments.Keyword.Count == 0)
@@ -221,9 +245,14 @@ internal sealed class JinjaRenderer
             return CallArguments.None;
         }
 
-        return new CallArguments(
-            [.. arguments.Positional.Select(a => Evaluate(a, scope))],
-            [.. arguments.Keyword.Select(k => new KeyValuePair<string, object?>(k.Key, Evaluate(k.Value, scope)))]);
+        var keyword = new List<KeyValuePair<string, object?>>(arguments.Keyword.Count);
+        for (var i = 0; i < arguments.Keyword.Count; i++)
+        {
+            var (name, value) = arguments.Keyword[i];
+            keyword.Add(new KeyValuePair<string, object?>(name, Evaluate(value, scope)));
+        }
+
+        return new CallArguments(EvaluateAll(arguments.Positional, scope), keyword);
     }
 
     private static object? Call(object? callee, CallArguments arguments) => callee switch
