@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -14,7 +15,8 @@ internal static class JsonTextGuard
     public static string? CheckEncoding(ReadOnlySpan<byte> utf8) =>
         Utf8.IsValid(utf8) ? null : "The request body is not valid UTF-8.";
 
-    /// <summary>The first property name or string value that does not decode to valid UTF-16, or null.</summary>
+    /// <summary>The first property name or string value that does not decode to valid UTF-16, or null. The UTF-8 must
+    /// have passed <see cref="CheckEncoding"/>.</summary>
     public static string? CheckStrings(JsonElement element)
     {
         switch (element.ValueKind)
@@ -46,8 +48,17 @@ internal static class JsonTextGuard
         }
     }
 
+    // Only a \uXXXX escape can leave a surrogate half in text that is valid UTF-8 (checked first, by CheckEncoding):
+    // a string or name without one is not decoded.
+    private static bool HasUnicodeEscape(ReadOnlySpan<byte> raw) => raw.IndexOf("\\u"u8) >= 0;
+
     private static bool Decodes(JsonElement element)
     {
+        if (!HasUnicodeEscape(JsonMarshal.GetRawUtf8Value(element)))
+        {
+            return true;
+        }
+
         try
         {
             _ = element.GetString();
@@ -61,6 +72,11 @@ internal static class JsonTextGuard
 
     private static bool NameDecodes(JsonProperty property)
     {
+        if (!HasUnicodeEscape(JsonMarshal.GetRawUtf8PropertyName(property)))
+        {
+            return true;
+        }
+
         try
         {
             _ = property.Name;
