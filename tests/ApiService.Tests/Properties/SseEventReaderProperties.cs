@@ -28,6 +28,18 @@ public sealed class SseEventReaderProperties
     }
 
     [Fact]
+    public async Task AnEventLargerThanTheReadBufferArrivesWholeWhateverTheReads()
+    {
+        // 40 KB of data on one line, then two lines joined: larger than the reader's first buffer, split unevenly.
+        var big = new string('x', 40_000) + "\u00e9";
+        var stream = System.Text.Encoding.UTF8.GetBytes($"data: {big}\r\ndata: tail\n\n: comment\ndata: next\n\n");
+
+        var events = await ReadAsync(stream, [1, 4095, 3, 9000, 17, 50_000]);
+
+        Assert.Equal([big + "\ntail", "next"], events.Select(e => System.Text.Encoding.UTF8.GetString(e)));
+    }
+
+    [Fact]
     public Task AnySplitOfAnyStreamGivesTheSpecifiedEvents() =>
         Gen.Select(SseStreams.Any, SseStreams.Splits).SampleAsync(async (stream, splits) =>
         {
