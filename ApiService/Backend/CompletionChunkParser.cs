@@ -12,12 +12,22 @@ internal static class CompletionChunkParser
 {
     public static List<CompletionChunk> Parse(ReadOnlySpan<byte> payload)
     {
+        var chunks = new List<CompletionChunk>(1);
+        Parse(payload, chunks);
+        return chunks;
+    }
+
+    /// <summary>Appends the event's chunks to <paramref name="chunks"/> (a list a stream reuses); nothing when it is malformed.</summary>
+    public static void Parse(ReadOnlySpan<byte> payload, List<CompletionChunk> chunks)
+    {
+        var before = chunks.Count;
         try
         {
-            return ParseChunk(payload);
+            ParseChunk(payload, chunks);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
+            chunks.RemoveRange(before, chunks.Count - before);
             throw new BackendException(BackendFailure.Broken, "The model server sent an event that is not a completion chunk.", null, e);
         }
     }
@@ -51,11 +61,10 @@ internal static class CompletionChunkParser
         return null;
     }
 
-    private static List<CompletionChunk> ParseChunk(ReadOnlySpan<byte> payload)
+    private static void ParseChunk(ReadOnlySpan<byte> payload, List<CompletionChunk> chunks)
     {
         var reader = new Utf8JsonReader(payload);
         Expect(ref reader, JsonTokenType.StartObject);
-        var chunks = new List<CompletionChunk>(1);
         CompletionUsage? usage = null;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
@@ -92,8 +101,6 @@ internal static class CompletionChunkParser
         {
             chunks.Add(new CompletionChunk(0, "", null, null, usage));
         }
-
-        return chunks;
     }
 
     private static CompletionChunk ReadChoice(ref Utf8JsonReader reader)

@@ -300,6 +300,7 @@ internal sealed class CompletionStream : IAsyncDisposable
         using var registration = cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), _total);
         var pending = _first;
         _first = null;
+        var chunks = new List<CompletionChunk>(1);
         while (true)
         {
             ReadOnlyMemory<byte> payload;
@@ -348,7 +349,9 @@ internal sealed class CompletionStream : IAsyncDisposable
                 throw new BackendException(BackendFailure.Broken, message);
             }
 
-            foreach (var chunk in CompletionChunkParser.Parse(payload.Span))
+            chunks.Clear();
+            CompletionChunkParser.Parse(payload.Span, chunks);
+            foreach (var chunk in chunks)
             {
                 yield return chunk;
             }

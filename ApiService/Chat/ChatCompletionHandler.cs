@@ -93,6 +93,7 @@ internal sealed partial class ChatCompletionHandler(
             }
 
             var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
+            var events = new List<ChatEvent>(4);
             await using var chunks = source.GetAsyncEnumerator(aborted);
             var first = true;
             while (await NextAsync(chunks, sink, aborted))
@@ -118,7 +119,9 @@ internal sealed partial class ChatCompletionHandler(
                     await sink.StartAsync(aborted);
                 }
 
-                foreach (var chatEvent in mapper.Map(chunk))
+                events.Clear();
+                mapper.Map(chunk, events);
+                foreach (var chatEvent in events)
                 {
                     if (chatEvent is FinishEvent finish)
                     {
@@ -436,9 +439,12 @@ internal sealed partial class ChatCompletionHandler(
     {
         var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
         await sink.StartAsync(cancellationToken);
+        var events = new List<ChatEvent>(4);
         foreach (var choice in hit.Choices)
         {
-            foreach (var chatEvent in mapper.Map(new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null)))
+            events.Clear();
+            mapper.Map(new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null), events);
+            foreach (var chatEvent in events)
             {
                 if (chatEvent is FinishEvent finish)
                 {

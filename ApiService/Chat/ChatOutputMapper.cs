@@ -15,22 +15,20 @@ internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollecti
     private readonly Dictionary<int, ModelOutputParser> _parsers = [];
     private readonly Dictionary<int, StringBuilder> _constrained = [];
 
-    public IEnumerable<ChatEvent> Map(CompletionChunk chunk)
+    /// <summary>Appends the events <paramref name="chunk"/> makes to <paramref name="events"/> (a list the caller reuses:
+    /// an iterator here was an allocation for every chunk of every stream).</summary>
+    public void Map(CompletionChunk chunk, List<ChatEvent> events)
     {
         if (chunk.Usage is { } usage)
         {
-            yield return new UsageEvent(usage, FromCache: chunk.Source == ChunkSource.Cache);
-            yield break;
+            events.Add(new UsageEvent(usage, FromCache: chunk.Source == ChunkSource.Cache));
+            return;
         }
 
         if (toolChoice.Constrains)
         {
-            foreach (var chatEvent in MapConstrained(chunk))
-            {
-                yield return chatEvent;
-            }
-
-            yield break;
+            MapConstrained(chunk, events);
+            return;
         }
 
         var parser = ParserFor(chunk.Index);
@@ -39,7 +37,7 @@ internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollecti
             var released = parser.Append(chunk.Text);
             if (released.Length > 0)
             {
-                yield return new ContentDelta(chunk.Index, released);
+                events.Add(new ContentDelta(chunk.Index, released));
             }
         }
 
@@ -48,22 +46,22 @@ internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollecti
             var end = parser.Complete();
             if (end.HasToolCalls)
             {
-                yield return new ToolCallsEvent(chunk.Index, end.ToolCalls);
-                yield return new FinishEvent(chunk.Index, "tool_calls");
-                yield break;
+                events.Add(new ToolCallsEvent(chunk.Index, end.ToolCalls));
+                events.Add(new FinishEvent(chunk.Index, "tool_calls"));
+                return;
             }
 
             if (!string.IsNullOrEmpty(end.Content))
             {
-                yield return new ContentDelta(chunk.Index, end.Content);
+                events.Add(new ContentDelta(chunk.Index, end.Content));
             }
 
             // vLLM's "abort" means the request was cancelled; everything else passes through (stop, length).
-            yield return new FinishEvent(chunk.Index, reason);
+            events.Add(new FinishEvent(chunk.Index, reason));
         }
     }
 
-    private IEnumerable<ChatEvent> MapConstrained(CompletionChunk chunk)
+    private void MapConstrained(CompletionChunk chunk, List<ChatEvent> events)
     {
         if (!_constrained.TryGetValue(chunk.Index, out var text))
         {
@@ -74,23 +72,23 @@ internal sealed class ChatOutputMapper(IChatTemplate template, IReadOnlyCollecti
         text.Append(chunk.Text);
         if (chunk.FinishReason is not { } reason)
         {
-            yield break;
+            return;
         }
 
         var whole = text.ToString();
         if (reason == "stop" && ConstrainedToolCalls.Read(whole, toolChoice) is { } calls)
         {
-            yield return new ToolCallsEvent(chunk.Index, calls);
-            yield return new FinishEvent(chunk.Index, "tool_calls");
-            yield break;
+            events.Add(new ToolCallsEvent(chunk.Index, calls));
+            events.Add(new FinishEvent(chunk.Index, "tool_calls"));
+            return;
         }
 
         if (whole.Length > 0)
         {
-            yield return new ContentDelta(chunk.Index, whole);
+            events.Add(new ContentDelta(chunk.Index, whole));
         }
 
-        yield return new FinishEvent(chunk.Index, reason);
+        events.Add(new FinishEvent(chunk.Index, reason));
     }
 
     private ModelOutputParser ParserFor(int index)
