@@ -75,8 +75,8 @@ internal enum UpstreamStreaming
     /// <summary>
     /// A request that is not streamed to its client, and that no other request can join (single-flight shares only
     /// cacheable requests), is sent with <c>stream: false</c> and its answer read in one piece: less CPU per request in
-    /// the gateway and in the model server's API process (1.2× the saturation throughput in bench/README.md). The wait for it is bounded by
-    /// <see cref="BackendOptions.TotalTimeout"/> alone and it records no time to first token. Modal replicas are
+    /// the gateway and in the model server's API process (1.07–1.20× the saturation throughput in the bench runs,
+    /// bench/README.md). The wait for it is bounded by <see cref="BackendOptions.TotalTimeout"/> alone and it records no time to first token. Modal replicas are
     /// always streamed: Modal answers a request it has held for 150 s with a redirect, which a long generation would hit.
     /// </summary>
     WhenClientStreams,
