@@ -50,6 +50,7 @@ public sealed class LateLookupTests : IAsyncLifetime
         var (gateway, store) = Gateway();
         await using var _ = gateway;
         using var client = gateway.CreateClient();
+        await CacheConnectedAsync(store);
 
         var first = PostAsync(client, Chat("late lookup", stream: false));
         await store.Lookups.WaitForAsync(1);
@@ -85,6 +86,7 @@ public sealed class LateLookupTests : IAsyncLifetime
         var (gateway, store) = Gateway();
         await using var _ = gateway;
         using var client = gateway.CreateClient();
+        await CacheConnectedAsync(store);
 
         var first = PostAsync(client, Chat("one question", stream: false));
         await store.Lookups.WaitForAsync(1);
@@ -130,6 +132,16 @@ public sealed class LateLookupTests : IAsyncLifetime
         });
         _ = factory.Services.GetRequiredService<IPromptCacheStore>();
         return (factory, store!);
+    }
+
+    /// <summary>Until the gateway's cache is connected: before that a lookup is a bypass, not a miss.</summary>
+    private static async Task CacheConnectedAsync(HoldingStore store)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (store.State != PromptCacheState.Healthy)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     private static string Chat(string content, bool stream) =>
