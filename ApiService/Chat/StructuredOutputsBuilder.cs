@@ -44,9 +44,17 @@ internal static class StructuredOutputsBuilder
     {
         var branches = new JsonArray();
         var defs = new JsonObject();
+        var index = 0;
         foreach (var tool in tools.EnumerateArray())
         {
-            var function = tool.GetProperty("function");
+            // Read before the template checks the tools: a malformed one is the template's 400, not a crash here.
+            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object
+                || !function.TryGetProperty("name", out var toolName) || toolName.ValueKind != JsonValueKind.String)
+            {
+                throw new OpenAIErrorException(OpenAIError.BadRequest($"tools[{index}] must be an object with a 'function' that has a string 'name'.", "tools"));
+            }
+
+            index++;
             var parameters = Parameters(function);
             if (parameters["$defs"] is JsonObject own)
             {

@@ -40,6 +40,23 @@ public sealed class GatewayBadInputRegressionTests(InProcessGateway gateway)
         Assert.False(string.IsNullOrEmpty(requestId));
     }
 
+    /// <summary>Found by the generated requests in CI: with <c>tool_choice: required</c> the tools were read for the
+    /// constraint before the template checked them, and a tool that is not an object was a 500.</summary>
+    [Theory]
+    [InlineData("[null]", 0)]
+    [InlineData("[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},{}]", 1)]
+    [InlineData("[{\"type\":\"function\",\"function\":{\"name\":5}}]", 0)]
+    public async Task AMalformedToolWithToolChoiceRequiredIs400NamingIt(string tools, int index)
+    {
+        var body = $$"""{"model":"llama-3.1-70b-instruct","messages":[{"role":"user","content":"Hi"}],"max_tokens":3,"tools":{{tools}},"tool_choice":"required"}""";
+
+        var (status, error, _) = await SendAsync(HttpMethod.Post, "/v1/chat/completions", Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"tools[{index}] must be an object with a 'function' that has a string 'name'.", error.GetProperty("message").GetString());
+        Assert.Equal("tools", error.GetProperty("param").GetString());
+    }
+
     [Fact]
     public async Task InvalidUtf8InAPropertyNameIs400()
     {
