@@ -3,7 +3,6 @@ using Aspire70B.ApiService.Caching;
 using Aspire70B.ApiService.Tests.Infrastructure;
 using Aspire70B.TestSupport;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,15 +37,7 @@ public sealed class LateLookupTests : IAsyncLifetime
     public async Task ALookupThatMissedJustBeforeTheAnswerWasStoredReadsItInsteadOfCallingTheModelAgain(bool stream)
     {
         var modelAnswering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _upstream.Then(async context =>
-        {
-            await modelAnswering.Task.WaitAsync(context.RequestAborted);
-            context.Response.ContentType = "text/event-stream; charset=utf-8";
-            foreach (var payload in (string[])[ScriptedUpstream.Chunk("Hello"), ScriptedUpstream.Chunk(" there", "stop"), ScriptedUpstream.Usage(9, 2), "[DONE]"])
-            {
-                await context.Response.WriteAsync($"data: {payload}\n\n");
-            }
-        });
+        _upstream.ThenEventsAfter(modelAnswering.Task, ScriptedUpstream.Chunk("Hello"), ScriptedUpstream.Chunk(" there", "stop"), ScriptedUpstream.Usage(9, 2), "[DONE]");
         var (gateway, store) = Gateway();
         await using var _ = gateway;
         using var client = gateway.CreateClient();
@@ -77,12 +68,8 @@ public sealed class LateLookupTests : IAsyncLifetime
     public async Task AnotherKeysAnswerStoredMeanwhileLeavesTheLateRequestToTheModel()
     {
         var modelAnswering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _upstream.Then(async context =>
-        {
-            await modelAnswering.Task.WaitAsync(context.RequestAborted);
-            await WriteAnswerAsync(context, "First");
-        });
-        _upstream.Then(context => WriteAnswerAsync(context, "Second"));
+        _upstream.ThenEventsAfter(modelAnswering.Task, ScriptedUpstream.Chunk("First", "stop"), ScriptedUpstream.Usage(9, 1), "[DONE]");
+        _upstream.ThenEvents(ScriptedUpstream.Chunk("Second", "stop"), ScriptedUpstream.Usage(9, 1), "[DONE]");
         var (gateway, store) = Gateway();
         await using var _ = gateway;
         using var client = gateway.CreateClient();
@@ -103,12 +90,6 @@ public sealed class LateLookupTests : IAsyncLifetime
         Assert.Equal(2, store.Lookups.Count);
         Assert.Equal(2, _upstream.Requests.Count);
         Assert.Contains("Second", lateBody, StringComparison.Ordinal);
-    }
-
-    private static Task WriteAnswerAsync(HttpContext context, string text)
-    {
-        context.Response.ContentType = "text/event-stream; charset=utf-8";
-        return context.Response.WriteAsync($"data: {ScriptedUpstream.Chunk(text, "stop")}\n\ndata: {ScriptedUpstream.Usage(9, 1)}\n\ndata: [DONE]\n\n");
     }
 
     private (WebApplicationFactory<Program> Gateway, HoldingStore Store) Gateway()

@@ -90,14 +90,13 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         }
     });
 
-    public void ThenEvents(params string[] payloads) => Then(async context =>
+    public void ThenEvents(params string[] payloads) => Then(context => WriteEventsAsync(context, payloads));
+
+    /// <summary>Holds the request until <paramref name="answer"/> completes, then streams the events.</summary>
+    public void ThenEventsAfter(Task answer, params string[] payloads) => Then(async context =>
     {
-        context.Response.ContentType = "text/event-stream; charset=utf-8";
-        foreach (var payload in payloads)
-        {
-            await context.Response.WriteAsync($"data: {payload}\n\n");
-            await context.Response.Body.FlushAsync();
-        }
+        await answer.WaitAsync(context.RequestAborted);
+        await WriteEventsAsync(context, payloads);
     });
 
     public static string Chunk(string text, string? finish = null, string? stop = null) =>
@@ -105,6 +104,16 @@ public sealed class ScriptedUpstream : IAsyncDisposable
 
     public static string Usage(int prompt, int completion) =>
         $$$"""{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":{{{prompt}}},"total_tokens":{{{prompt + completion}}},"completion_tokens":{{{completion}}}}}""";
+
+    private static async Task WriteEventsAsync(HttpContext context, string[] payloads)
+    {
+        context.Response.ContentType = "text/event-stream; charset=utf-8";
+        foreach (var payload in payloads)
+        {
+            await context.Response.WriteAsync($"data: {payload}\n\n");
+            await context.Response.Body.FlushAsync();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
