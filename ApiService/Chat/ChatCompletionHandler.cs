@@ -70,27 +70,27 @@ internal sealed partial class ChatCompletionHandler(
         try
         {
             var storeMark = cache.StoreMark;
+            IAsyncEnumerable<CompletionChunk> source;
             if (plan.Cache.Read && await cache.GetAsync(plan.Cache.Key!, aborted) is { } hit)
             {
+                // Replayed through the same path as a model's answer, its chunks marked as the cache's.
                 cacheResult = "hit";
-                context.Response.Headers["x-cache"] = cacheResult;
-                telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
-                usage = hit.Usage;
-                await ReplayAsync(hit, plan, sink, finishes, output, aborted);
-                completed = true;
-                return;
+                source = Replay(hit);
+            }
+            else
+            {
+                // A cache that failed the lookup (down, slow) was not used: the answer comes from the model (fail-open)
+                // and the client is told so, the same as a request the cache does not apply to.
+                cacheResult = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
+                source = Source(plan, storeMark, out var joined);
+                if (joined)
+                {
+                    telemetry.SingleFlightJoins.Add(1);
+                }
             }
 
-            // A cache that failed the lookup (down, slow) was not used: the answer comes from the model (fail-open) and
-            // the client is told so, the same as a request the cache does not apply to.
-            cacheResult = plan.Cache.Applies && cache.State == PromptCacheState.Healthy ? "miss" : "bypass";
             context.Response.Headers["x-cache"] = cacheResult;
             telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", cacheResult));
-            var source = Source(plan, storeMark, out var joined);
-            if (joined)
-            {
-                telemetry.SingleFlightJoins.Add(1);
-            }
 
             var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
             var events = new List<ChatEvent>(4);
@@ -276,21 +276,24 @@ internal sealed partial class ChatCompletionHandler(
     {
         var stored = await cache.GetAsync(plan.Cache.Key!, cancellationToken);
         telemetry.CacheRequests.Add(1, new KeyValuePair<string, object?>("result", stored is null ? "miss" : "hit"));
-        if (stored is not null)
-        {
-            foreach (var choice in stored.Choices)
-            {
-                yield return new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null) { Source = ChunkSource.Cache };
-            }
-
-            yield return new CompletionChunk(0, "", null, null, stored.Usage) { Source = ChunkSource.Cache };
-            yield break;
-        }
-
-        await foreach (var chunk in Produce(plan.Backend, storeKey, cancellationToken))
+        var chunks = stored is null ? Produce(plan.Backend, storeKey, cancellationToken) : Replay(stored);
+        await foreach (var chunk in chunks.WithCancellation(cancellationToken))
         {
             yield return chunk;
         }
+    }
+
+    /// <summary>A stored answer as the chunks of a model call, each marked <see cref="ChunkSource.Cache"/>: its choices
+    /// whole, then the original call's usage.</summary>
+    private static async IAsyncEnumerable<CompletionChunk> Replay(CachedCompletion stored)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var choice in stored.Choices)
+        {
+            yield return new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null) { Source = ChunkSource.Cache };
+        }
+
+        yield return new CompletionChunk(0, "", null, null, stored.Usage) { Source = ChunkSource.Cache };
     }
 
     /// <summary>
@@ -433,31 +436,6 @@ internal sealed partial class ChatCompletionHandler(
         }
 
         return await next;
-    }
-
-    private async Task ReplayAsync(CachedCompletion hit, ChatPlan plan, IChatResponseSink sink, List<string> finishes, GenAIOutputCollector? output, CancellationToken cancellationToken)
-    {
-        var mapper = new ChatOutputMapper(deployment.Template, plan.ToolNames, plan.Parameters.ToolChoice);
-        await sink.StartAsync(cancellationToken);
-        var events = new List<ChatEvent>(4);
-        foreach (var choice in hit.Choices)
-        {
-            events.Clear();
-            mapper.Map(new CompletionChunk(choice.Index, choice.Text, choice.FinishReason, choice.StopReason, null), events);
-            foreach (var chatEvent in events)
-            {
-                if (chatEvent is FinishEvent finish)
-                {
-                    finishes.Add(finish.Reason);
-                }
-
-                output?.Add(chatEvent);
-                await sink.WriteAsync(chatEvent, cancellationToken);
-            }
-        }
-
-        await sink.WriteAsync(new UsageEvent(hit.Usage, FromCache: true), cancellationToken);
-        await sink.CompleteAsync(cancellationToken);
     }
 
     private (OpenAIError Error, TimeSpan? RetryAfter) Map(BackendException e, bool started) => e.Failure switch
