@@ -7,12 +7,12 @@ using Aspire70B.GatewayBench.Report;
 namespace Aspire70B.GatewayBench;
 
 /// <summary>
-/// One whole run: the Simulator, then each contender in turn (started, measured, stopped), the load generator's
-/// ceiling, the sustained memory run, and the report printed and written as markdown.
+/// One whole run: the Simulator, then every contender started and warmed in turn and kept running, each workload
+/// measured at all of them interleaved, the load generator's ceiling, the sustained memory run, and the report
+/// printed and written as markdown.
 /// </summary>
 internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<string>? only, FileInfo? output)
 {
-    // whole-answer next to cache-off and before its sustained run, so the two are measured in the same conditions.
     private static readonly string[] Order = ["direct", "nginx", "portkey", "apiservice-whole", "apiservice-off", "apiservice-hits"];
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -25,6 +25,7 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
         var launcher = new Launcher(repository, settings.Profile, work.FullName);
         var rows = new List<Row>();
         var notes = new List<string>();
+        var contenders = new List<WarmContender>();
         SustainedResult? sustained = null;
         load.Sample();
         try
@@ -32,54 +33,65 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
             await using var simulator = await launcher.SimulatorAsync(cancellationToken);
             var simulatorAddress = simulator.Address!;
             await bench.WarmUpBackendAsync(Contender.ChatAt(simulatorAddress), cancellationToken);
-            foreach (var name in Order.Where(n => only is null || only.Contains(n)))
+            try
             {
-                load.Sample();
-                Contender contender;
-                try
+                foreach (var name in Order.Where(n => only is null || only.Contains(n)))
                 {
-                    contender = name switch
+                    load.Sample();
+                    Contender contender;
+                    try
                     {
-                        "direct" => Launcher.Direct(simulator, simulatorAddress),
-                        "nginx" => await launcher.NginxAsync(simulatorAddress, cancellationToken),
-                        "portkey" => await launcher.PortkeyAsync(simulatorAddress, cancellationToken),
-                        "apiservice-off" => await launcher.ApiServiceAsync(TargetReport.CacheOff, simulatorAddress, withCache: false, cancellationToken),
-                        "apiservice-whole" => await launcher.ApiServiceAsync(TargetReport.WholeAnswers, simulatorAddress, withCache: false, cancellationToken,
-                            new Dictionary<string, string> { ["Backend__UpstreamStreaming"] = "WhenClientStreams" }),
-                        _ => await launcher.ApiServiceAsync(TargetReport.CacheHits, simulatorAddress, withCache: true, cancellationToken),
-                    };
-                }
-                catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException or System.ComponentModel.Win32Exception)
-                {
-                    var reason = e.Message.Split('\n')[0];
-                    rows.Add(new Row(name, "all", null, 0, $"not run: {reason}"));
-                    notes.Add($"{name} could not be started here: {e.Message}");
-                    Console.Error.WriteLine($"{name}: not run: {e.Message}");
-                    continue;
-                }
+                        contender = name switch
+                        {
+                            "direct" => Launcher.Direct(simulator, simulatorAddress),
+                            "nginx" => await launcher.NginxAsync(simulatorAddress, cancellationToken),
+                            "portkey" => await launcher.PortkeyAsync(simulatorAddress, cancellationToken),
+                            "apiservice-off" => await launcher.ApiServiceAsync(TargetReport.CacheOff, simulatorAddress, withCache: false, cancellationToken),
+                            "apiservice-whole" => await launcher.ApiServiceAsync(TargetReport.WholeAnswers, simulatorAddress, withCache: false, cancellationToken,
+                                new Dictionary<string, string> { ["Backend__UpstreamStreaming"] = "WhenClientStreams" }),
+                            _ => await launcher.ApiServiceAsync(TargetReport.CacheHits, simulatorAddress, withCache: true, cancellationToken),
+                        };
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException or System.ComponentModel.Win32Exception)
+                    {
+                        var reason = e.Message.Split('\n')[0];
+                        rows.Add(new Row(name, "all", null, 0, $"not run: {reason}"));
+                        notes.Add($"{name} could not be started here: {e.Message}");
+                        Console.Error.WriteLine($"{name}: not run: {e.Message}");
+                        continue;
+                    }
 
-                await using (contender)
-                {
+                    // The option changes only requests that do not stream: its stream phases would repeat cache-off's.
+                    var warm = await bench.WarmUpAsync(contender, streams: name != "apiservice-whole", cancellationToken);
+                    contenders.Add(warm);
                     if (name == "apiservice-hits")
                     {
                         var probe = await CacheProbe.WarmAsync(contender.Target, cancellationToken);
                         notes.Add($"cache-hits contender: x-cache of a repeated non-streamed/streamed request after warming = {probe}");
                     }
-
-                    // The option changes only requests that do not stream: its stream phases would repeat cache-off's.
-                    rows.AddRange(await bench.RunAsync(contender, streams: name != "apiservice-whole", cancellationToken));
-                    if (name == "nginx")
-                    {
-                        rows.AddRange(await bench.CeilingAsync(Launcher.NginxOk(contender), cancellationToken));
-                    }
-
-                    if (name == "apiservice-off" && settings.Sustained > TimeSpan.Zero)
-                    {
-                        sustained = await bench.SustainedAsync(contender, cancellationToken);
-                    }
                 }
 
                 load.Sample();
+                rows.AddRange(await bench.RunAsync(contenders, cancellationToken));
+                load.Sample();
+                if (contenders.FirstOrDefault(c => c.Contender.Name == "nginx") is { } nginx)
+                {
+                    rows.AddRange(await bench.CeilingAsync(Launcher.NginxOk(nginx.Contender), cancellationToken));
+                }
+
+                if (contenders.FirstOrDefault(c => c.Contender.Name == "apiservice-off") is { } off && settings.Sustained > TimeSpan.Zero)
+                {
+                    sustained = await bench.SustainedAsync(off.Contender, cancellationToken);
+                }
+
+                load.Sample();
+            }
+            finally
+            {
+                for (var i = contenders.Count - 1; i >= 0; i--)
+                {
+                    await contenders[i].DisposeAsync();
+                }
             }
         }
         finally
@@ -102,7 +114,7 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Gateway bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, profile {settings.Profile}, Simulator at time scale 0");
-        text.AppendLine(CultureInfo.InvariantCulture, $"each phase {settings.Phase.TotalSeconds:0.#} s x {settings.Repeats} runs (medians; errors summed), {(BenchSettings.WarmUp * 1.5).TotalSeconds:0} s warm-up per contender excluded; saturation = {settings.SaturationWorkers} closed-loop clients; streams: 32 tokens each, {settings.StreamRate}/s open loop and {settings.Streams} concurrent closed loop");
+        text.AppendLine(CultureInfo.InvariantCulture, $"each phase {settings.Phase.TotalSeconds:0.#} s x {settings.Repeats} runs, the contenders interleaved (medians; errors summed), {(BenchSettings.WarmUp * 1.5).TotalSeconds:0} s warm-up per contender excluded; saturation = {settings.SaturationWorkers} closed-loop clients; streams: 32 tokens each, {settings.StreamRate}/s open loop and {settings.Streams} concurrent closed loop");
         text.AppendLine(CultureInfo.InvariantCulture, $"load average (1 min) during the run: {load.Describe()}; run took {elapsed:m\\:ss}");
         text.AppendLine();
         text.Append(ResultTable.Render(rows));

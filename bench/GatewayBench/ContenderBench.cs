@@ -6,41 +6,83 @@ using Aspire70B.GatewayBench.Report;
 namespace Aspire70B.GatewayBench;
 
 /// <summary>
-/// Drives every workload at one contender: a warm-up that is not measured, then each workload repeated and reduced
-/// to medians, while the contender's process tree is sampled for memory.
+/// Drives every workload at every contender. Each contender is warmed once (not measured) and kept running; then each
+/// workload is run at all of them in turn, repeat after repeat, the order rotated each time, and reduced to medians.
+/// Interleaved so, the contenders of one workload share the machine's conditions: on a shared VM those drift over
+/// minutes, and a run that measured each contender's workloads back to back put that drift into every ratio
+/// (cache-off saturation read 0.47x nginx in one full run and 0.73x in another of the same build).
 /// </summary>
 internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
 {
     /// <summary>What failed, per contender, for the report's notes.</summary>
     public List<string> Notes { get; } = [];
 
-    public async Task<IReadOnlyList<Row>> RunAsync(Contender contender, bool streams, CancellationToken cancellationToken)
+    /// <summary>Starts sampling the contender's memory and warms it up; it stays warm, to be measured with the others.</summary>
+    public async Task<WarmContender> WarmUpAsync(Contender contender, bool streams, CancellationToken cancellationToken)
     {
-        await using var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromMilliseconds(200));
-        using var client = NewClient(contender.Target);
-        await WarmUpAsync(client, cancellationToken);
+        var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromMilliseconds(200));
+        var client = NewClient(contender.Target);
+        var warm = new WarmContender(contender, streams, client, memory);
+        try
+        {
+            await WarmUpAsync(client, cancellationToken);
+        }
+        catch
+        {
+            await warm.DisposeAsync();
+            throw;
+        }
 
-        var results = new List<(string Workload, PhaseResult Result)>();
+        log($"{contender.Name,-22} warmed up");
+        return warm;
+    }
+
+    /// <summary>Every workload at every contender, interleaved; one row per contender and workload, in the contenders' order.</summary>
+    public async Task<IReadOnlyList<Row>> RunAsync(IReadOnlyList<WarmContender> contenders, CancellationToken cancellationToken)
+    {
+        var workloads = new List<(string Name, bool Streams, Func<LoadClient, Task<PhaseResult>> Run)>();
         foreach (var rate in settings.Rates)
         {
-            results.Add((Workloads.Open(rate), await RepeatAsync(contender.Name, Workloads.Open(rate),
-                () => OpenLoop.ChatAsync(client, rate, settings.Phase, BenchSettings.MaxInFlight, cancellationToken))));
+            workloads.Add((Workloads.Open(rate), false, c => OpenLoop.ChatAsync(c, rate, settings.Phase, BenchSettings.MaxInFlight, cancellationToken)));
         }
 
-        results.Add((Workloads.Saturation, await RepeatAsync(contender.Name, Workloads.Saturation,
-            () => ClosedLoop.ChatAsync(client, settings.SaturationWorkers, settings.Phase, cancellationToken))));
-        if (streams)
+        workloads.Add((Workloads.Saturation, false, c => ClosedLoop.ChatAsync(c, settings.SaturationWorkers, settings.Phase, cancellationToken)));
+        workloads.Add((Workloads.OpenStreams(settings.StreamRate), true,
+            c => OpenLoop.StreamAsync(c, settings.StreamRate, settings.Phase, BenchSettings.MaxInFlight, cancellationToken)));
+        workloads.Add((Workloads.Streams(settings.Streams), true, c => ClosedLoop.StreamAsync(c, settings.Streams, settings.Phase, cancellationToken)));
+
+        var medians = new Dictionary<(WarmContender, string), PhaseResult>();
+        foreach (var (workload, streams, run) in workloads)
         {
-            results.Add((Workloads.OpenStreams(settings.StreamRate), await RepeatAsync(contender.Name, Workloads.OpenStreams(settings.StreamRate),
-                () => OpenLoop.StreamAsync(client, settings.StreamRate, settings.Phase, BenchSettings.MaxInFlight, cancellationToken))));
-            results.Add((Workloads.Streams(settings.Streams), await RepeatAsync(contender.Name, Workloads.Streams(settings.Streams),
-                () => ClosedLoop.StreamAsync(client, settings.Streams, settings.Phase, cancellationToken))));
+            var taking = contenders.Where(c => c.Streams || !streams).ToList();
+            var runs = taking.ToDictionary(c => c, _ => new List<PhaseResult>());
+            for (var repeat = 0; repeat < settings.Repeats; repeat++)
+            {
+                for (var i = 0; i < taking.Count; i++)
+                {
+                    var contender = taking[(i + repeat) % taking.Count];
+                    runs[contender].Add(await run(contender.Client));
+                }
+            }
+
+            foreach (var contender in taking)
+            {
+                var median = PhaseResult.Median(runs[contender]);
+                medians[(contender, workload)] = median;
+                Log(contender.Contender.Name, workload, median);
+            }
         }
 
+        var rows = new List<Row>();
+        foreach (var contender in contenders)
+        {
+            var peak = contender.Memory.PeakBytes;
+            NoteFailures(contender.Contender.Name, "measured phases", contender.Client);
+            rows.AddRange(workloads.Where(w => medians.ContainsKey((contender, w.Name)))
+                .Select(w => new Row(contender.Contender.Name, w.Name, medians[(contender, w.Name)], peak)));
+        }
 
-        var peak = memory.PeakBytes;
-        NoteFailures(contender.Name, "measured phases", client);
-        return [.. results.Select(r => new Row(contender.Name, r.Workload, r.Result, peak))];
+        return rows;
     }
 
     /// <summary>The load generator against nginx's own 200: the most it can drive on this machine, next to everything else.</summary>
@@ -137,8 +179,31 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         }
 
         var median = PhaseResult.Median(runs);
-        log($"{contender,-22} {workload,-14} {median.RequestsPerSecond,8:0} req/s  p50 {median.Latency.P50,7:0.00} ms  p99 {median.Latency.P99,8:0.00} ms  ttft p50 {median.FirstToken.P50,7:0.00} ms  errors {median.Errors}  cut {median.Cut}");
+        Log(contender, workload, median);
         return median;
+    }
+
+    private void Log(string contender, string workload, PhaseResult median) =>
+        log($"{contender,-22} {workload,-14} {median.RequestsPerSecond,8:0} req/s  p50 {median.Latency.P50,7:0.00} ms  p99 {median.Latency.P99,8:0.00} ms  ttft p50 {median.FirstToken.P50,7:0.00} ms  errors {median.Errors}  cut {median.Cut}");
+}
+
+/// <summary>A contender started, warmed and under memory sampling, with the client that loads it; disposing stops it.</summary>
+internal sealed class WarmContender(Contender contender, bool streams, LoadClient client, MemorySampler memory) : IAsyncDisposable
+{
+    public Contender Contender { get; } = contender;
+
+    /// <summary>Whether it runs the stream workloads (whole-answer changes only requests that do not stream).</summary>
+    public bool Streams { get; } = streams;
+
+    public LoadClient Client { get; } = client;
+
+    public MemorySampler Memory { get; } = memory;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Memory.DisposeAsync();
+        Client.Dispose();
+        await Contender.DisposeAsync();
     }
 }
 
