@@ -259,6 +259,7 @@ internal sealed class CompletionStream : IAsyncDisposable
     private readonly CancellationToken _callerToken;
     private byte[]? _first;
     private byte[]? _opening;
+    private bool _ended;
 
     internal CompletionStream(
         HttpResponseMessage response, IAsyncEnumerator<ReadOnlyMemory<byte>> events, CancellationTokenSource total, CancellationTokenSource step,
@@ -341,6 +342,7 @@ internal sealed class CompletionStream : IAsyncDisposable
 
             if (payload.Span.SequenceEqual("[DONE]"u8))
             {
+                _ended = true;
                 yield break;
             }
 
@@ -360,7 +362,13 @@ internal sealed class CompletionStream : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _total.CancelAsync().ConfigureAwait(false);
+        // A stream read to its end has no request left to abort: cancelling would only run the linked tokens' callbacks
+        // on the thread pool and make every request wait for that hop.
+        if (!_ended)
+        {
+            await _total.CancelAsync().ConfigureAwait(false);
+        }
+
         await _events.DisposeAsync().ConfigureAwait(false);
         _response.Dispose();
         _step.Dispose();
