@@ -62,6 +62,7 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
                 {
                     var contender = taking[(i + repeat) % taking.Count];
                     runs[contender].Add(await run(contender.Client));
+                    await SettleAsync(contender.Contender, cancellationToken);
                 }
             }
 
@@ -83,6 +84,28 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Waits (up to 10 s) until the contender has stopped working: one that fell behind (Portkey, overloaded) still
+    /// serves the requests its clients gave up on, which would otherwise run during the next contender's phase.
+    /// </summary>
+    private static async Task SettleAsync(Contender contender, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var before = ProcessTree.CpuTicks(contender.MeasuredProcessId);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            var now = ProcessTree.CpuTicks(contender.MeasuredProcessId);
+            // Idle: under 10 ms of CPU in 250 ms (clock ticks are 10 ms).
+            if (now - before <= 1)
+            {
+                return;
+            }
+
+            before = now;
+        }
     }
 
     /// <summary>The load generator against nginx's own 200: the most it can drive on this machine, next to everything else.</summary>

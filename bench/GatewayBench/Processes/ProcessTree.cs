@@ -39,14 +39,34 @@ internal static class ProcessTree
         return (rss, peak);
     }
 
+    /// <summary>CPU time (user and system, in clock ticks) spent so far by the tree's members.</summary>
+    public static long CpuTicks(int root)
+    {
+        long ticks = 0;
+        foreach (var pid in Members(root))
+        {
+            try
+            {
+                var fields = AfterCommand(File.ReadAllText($"/proc/{pid}/stat"));
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return ticks;
+    }
+
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so the fields are read after the last ')'.
+    private static string[] AfterCommand(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+
     private static int? ParentOf(int pid)
     {
         try
         {
-            // "pid (comm) state ppid …": comm may hold spaces and parentheses, so parse after the last ')'.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+            return int.Parse(AfterCommand(File.ReadAllText($"/proc/{pid}/stat"))[1], CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {
