@@ -26,6 +26,7 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
         var rows = new List<Row>();
         var notes = new List<string>();
         var contenders = new List<WarmContender>();
+        WarmContender? nginx = null, cacheOff = null;
         SustainedResult? sustained = null;
         load.Sample();
         try
@@ -64,6 +65,16 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
                     // The option changes only requests that do not stream: its stream phases would repeat cache-off's.
                     var warm = await bench.WarmUpAsync(contender, streams: name != "apiservice-whole", cancellationToken);
                     contenders.Add(warm);
+                    switch (name)
+                    {
+                        case "nginx":
+                            nginx = warm;
+                            break;
+                        case "apiservice-off":
+                            cacheOff = warm;
+                            break;
+                    }
+
                     if (name == "apiservice-hits")
                     {
                         var probe = await CacheProbe.WarmAsync(contender.Target, cancellationToken);
@@ -74,14 +85,14 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
                 load.Sample();
                 rows.AddRange(await bench.RunAsync(contenders, cancellationToken));
                 load.Sample();
-                if (contenders.FirstOrDefault(c => c.Contender.Name == "nginx") is { } nginx)
+                if (nginx is not null)
                 {
                     rows.AddRange(await bench.CeilingAsync(Launcher.NginxOk(nginx.Contender), cancellationToken));
                 }
 
-                if (contenders.FirstOrDefault(c => c.Contender.Name == "apiservice-off") is { } off && settings.Sustained > TimeSpan.Zero)
+                if (cacheOff is not null && settings.Sustained > TimeSpan.Zero)
                 {
-                    sustained = await bench.SustainedAsync(off.Contender, cancellationToken);
+                    sustained = await bench.SustainedAsync(cacheOff.Contender, cancellationToken);
                 }
 
                 load.Sample();
