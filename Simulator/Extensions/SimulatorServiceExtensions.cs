@@ -14,7 +14,7 @@ namespace Aspire70B.Simulator.Extensions;
 /// <summary>Wiring of the Simulator.</summary>
 internal static class SimulatorServiceExtensions
 {
-    /// <summary>Options (command line, configuration, <c>VLLM_API_KEY</c>), validated at start, and the engine's parts.</summary>
+    /// <summary>Options (command line, configuration, <c>VLLM_API_KEY</c>), validated at start, vLLM's keep-alive timeout (<c>VLLM_HTTP_TIMEOUT_KEEP_ALIVE</c>), and the engine's parts.</summary>
     public static WebApplicationBuilder AddSimulator(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, SimulatorCommandLine.SwitchMappings);
@@ -24,6 +24,7 @@ internal static class SimulatorServiceExtensions
             .PostConfigure<IConfiguration>((options, configuration) => options.ApiKey ??= configuration["VLLM_API_KEY"])
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SimulatorOptions>, SimulatorOptionsValidator>();
+        services.AddVllmKeepAlive();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SimulatedDeployment(sp.GetRequiredService<IOptions<SimulatorOptions>>().Value));

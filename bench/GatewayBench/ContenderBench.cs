@@ -157,7 +157,10 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            // Idle means the connection pools have let the run's connections go too (ApiService's upstream pool and the
+            // load client keep an idle connection 4 s): a thousand idle upstream connections are ~10 MB of live heap,
+            // more or fewer depending on when the snapshot happens to fall.
+            await Task.Delay(TimeSpan.FromSeconds(8), cancellationToken);
             if (await HeapSnapshots.LiveHeapBytesAsync(tool, contender.MeasuredProcessId, cancellationToken) is { } bytes)
             {
                 heaps.Add((at, bytes));

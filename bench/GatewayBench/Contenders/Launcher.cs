@@ -157,6 +157,7 @@ internal sealed class Launcher(Repository repository, string profile, string wor
             upstream model {
                 server 127.0.0.1:{{upstream.Port}};
                 keepalive 512;
+                keepalive_timeout 4s;
             }
             server {
                 listen 127.0.0.1:{{port}};

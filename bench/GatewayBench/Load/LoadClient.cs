@@ -25,7 +25,8 @@ internal sealed class LoadClient : IDisposable
             UseProxy = false,
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            // Under the servers' own keep-alive timeouts (vLLM's and Node's 5 s), so no request races a server's close.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
             ConnectTimeout = TimeSpan.FromSeconds(5),
         })
         {
