@@ -136,7 +136,7 @@ internal sealed class BenchRun(BenchSettings settings, IReadOnlyCollection<strin
             var (early, late, peak) = sustained.Memory;
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"sustained: {sustained.Contender}, {sustained.Streams} concurrent streams for {sustained.Duration.TotalSeconds:0} s: {sustained.Result.RequestsPerSecond:0} streams/s, ttft p50 {ResultTable.Ms(sustained.Result.FirstToken.P50)} ms, p99 {ResultTable.Ms(sustained.Result.FirstToken.P99)} ms, {sustained.Result.Errors} errors; RSS first fifth {early / 1048576} MB, last fifth {late / 1048576} MB, peak {peak / 1048576} MB{string.Concat(sustained.Heaps.Select(h => $"; live heap after a full GC, idle, {(h.At == TimeSpan.Zero ? "before" : "after")} the run: {h.Bytes / 1048576.0:0.0} MB"))}");
+                $"sustained: {sustained.Contender}, {sustained.Streams} concurrent streams for {sustained.Duration.TotalSeconds:0} s: {sustained.Result.RequestsPerSecond:0} streams/s, ttft p50 {ResultTable.Ms(sustained.Result.FirstToken.P50)} ms, p99 {ResultTable.Ms(sustained.Result.FirstToken.P99)} ms, {sustained.Result.Errors} errors; RSS first fifth {early / 1048576} MB, last fifth {late / 1048576} MB, peak {peak / 1048576} MB{(sustained.Heaps.Count == 0 ? "" : "; live heap after a full GC, idle (of it Kestrel's block pool): " + string.Join(", ", sustained.Heaps.Select(h => $"{(h.At == TimeSpan.Zero ? "before the run" : $"after {h.At.TotalSeconds:0} s")} {h.Heap.Bytes / 1048576.0:0.0} MB ({h.Heap.KestrelBlockBytes / 1048576.0:0.0})")))}");
         }
 
         text.AppendLine();

@@ -125,27 +125,36 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
         return rows;
     }
 
-    /// <summary>Streams held at full concurrency for a long time, the contender's RSS sampled every second.</summary>
+    /// <summary>
+    /// Streams held at full concurrency for a long time, in thirds, the contender's RSS sampled every second while they
+    /// run and its live heap read idle before the run and after each third.
+    /// </summary>
     public async Task<SustainedResult> SustainedAsync(Contender contender, CancellationToken cancellationToken)
     {
         using var client = NewClient(contender.Target);
         await WarmUpAsync(client, cancellationToken);
-        PhaseResult result;
-        IReadOnlyList<(TimeSpan At, long Rss)> series;
-        var heaps = new List<(TimeSpan At, long Bytes)>();
+        var thirds = new List<PhaseResult>();
+        var series = new List<(TimeSpan At, long Rss)>();
+        var heaps = new List<(TimeSpan At, HeapSnapshot Heap)>();
         var tool = HeapSnapshots.FindTool();
-        // The live heap after a full GC, taken idle just before and just after the run: what the process keeps, without
-        // the in-flight requests that make a snapshot under load swing by several MB either way. The phases before this
-        // one already held as many streams, so pools and connections are at the same size in both.
+        var third = settings.Sustained / 3;
+        // Idle snapshots, not snapshots under load, which swing by several MB with the requests in flight. The one
+        // before the run is for the record; the growth check compares the thirds: the first fills the pools (Kestrel's
+        // blocks, the thread pool's threads and their array caches) to what this concurrency needs, and they drain
+        // over minutes once idle, while what is kept per request would grow by the same amount in every third.
         await SnapshotAsync(TimeSpan.Zero);
-        await using (var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromSeconds(1)))
+        for (var i = 1; i <= 3; i++)
         {
-            result = await ClosedLoop.StreamAsync(client, settings.Streams, settings.Sustained, cancellationToken);
-            series = memory.Series;
+            await using (var memory = new MemorySampler(contender.MeasuredProcessId, TimeSpan.FromSeconds(1)))
+            {
+                thirds.Add(await ClosedLoop.StreamAsync(client, settings.Streams, third, cancellationToken));
+                series.AddRange(memory.Series.Select(s => (s.At + (third * (i - 1)), s.Rss)));
+            }
+
+            await SnapshotAsync(third * i);
         }
 
-        await SnapshotAsync(settings.Sustained);
-
+        var result = PhaseResult.Median(thirds);
         NoteFailures(contender.Name, "sustained run", client);
         log($"{contender.Name,-22} sustained {settings.Sustained.TotalSeconds:0} s: {result.RequestsPerSecond:0} streams/s, {result.Errors} errors");
         return new SustainedResult(contender.Name, settings.Streams, settings.Sustained, result, series, heaps);
@@ -161,9 +170,10 @@ internal sealed class ContenderBench(BenchSettings settings, Action<string> log)
             // load client keep an idle connection 4 s): a thousand idle upstream connections are ~10 MB of live heap,
             // more or fewer depending on when the snapshot happens to fall.
             await Task.Delay(TimeSpan.FromSeconds(8), cancellationToken);
-            if (await HeapSnapshots.LiveHeapBytesAsync(tool, contender.MeasuredProcessId, cancellationToken) is { } bytes)
+            if (await HeapSnapshots.TakeAsync(tool, contender.MeasuredProcessId, cancellationToken) is { } heap)
             {
-                heaps.Add((at, bytes));
+                heaps.Add((at, heap));
+                log($"{contender.Name,-22} live heap after a full GC, idle, at {at.TotalSeconds:0} s: {heap.Bytes / 1048576.0:0.0} MB, Kestrel's pool {heap.KestrelBlocks} blocks");
             }
         }
     }
@@ -235,7 +245,7 @@ internal sealed class WarmContender(Contender contender, bool streams, LoadClien
 
 /// <summary>A long run's throughput and its memory series, for the growth check.</summary>
 internal sealed record SustainedResult(
-    string Contender, int Streams, TimeSpan Duration, PhaseResult Result, IReadOnlyList<(TimeSpan At, long Rss)> Series, IReadOnlyList<(TimeSpan At, long Bytes)> Heaps)
+    string Contender, int Streams, TimeSpan Duration, PhaseResult Result, IReadOnlyList<(TimeSpan At, long Rss)> Series, IReadOnlyList<(TimeSpan At, HeapSnapshot Heap)> Heaps)
 {
     /// <summary>Median RSS of the first and last fifth of the run, in bytes (the first fifth after warm-up).</summary>
     public (long Early, long Late, long Peak) Memory

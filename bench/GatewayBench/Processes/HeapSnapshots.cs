@@ -6,9 +6,9 @@ namespace Aspire70B.GatewayBench.Processes;
 
 /// <summary>
 /// The managed heap after a full collection, read with <c>dotnet-gcdump</c> (a global dotnet tool): <c>collect</c>
-/// induces a gen-2 GC in the target and writes what survived, <c>report</c> prints its total ("GC Heap bytes"). Two
-/// snapshots, idle before and after a long run, tell whether what the process keeps grows — RSS cannot, since
-/// the GC keeps freed memory committed for reuse.
+/// induces a gen-2 GC in the target and writes what survived, <c>report</c> prints its total ("GC Heap bytes") and a
+/// count per type. Snapshots taken idle at intervals of a long run tell whether what the process keeps grows — RSS
+/// cannot, since the GC keeps freed memory committed for reuse.
 /// </summary>
 internal static partial class HeapSnapshots
 {
@@ -21,8 +21,11 @@ internal static partial class HeapSnapshots
         return candidates.Select(dir => Path.Combine(dir, "dotnet-gcdump")).FirstOrDefault(File.Exists);
     }
 
-    /// <summary>The live heap of <paramref name="processId"/> after a gen-2 collection, in bytes; null when the tool failed.</summary>
-    public static async Task<long?> LiveHeapBytesAsync(string tool, int processId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The live heap of <paramref name="processId"/> after a gen-2 collection, and how many of Kestrel's 4 KB blocks
+    /// it holds (its memory pool keeps the blocks a burst needed and lets 5 % go per 10 s idle); null when the tool failed.
+    /// </summary>
+    public static async Task<HeapSnapshot?> TakeAsync(string tool, int processId, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Path.GetTempPath(), $"gatewaybench-{processId}-{Guid.NewGuid():N}.gcdump");
         try
@@ -32,14 +35,27 @@ internal static partial class HeapSnapshots
                 return null;
             }
 
-            var report = await RunAsync(tool, ["report", file], cancellationToken);
-            var match = report is null ? null : HeapBytes().Match(report);
-            return match is { Success: true } ? long.Parse(match.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : null;
+            return await RunAsync(tool, ["report", file], cancellationToken) is { } report ? Parse(report) : null;
         }
         finally
         {
             File.Delete(file);
         }
+    }
+
+    /// <summary>The total and the block count from a <c>dotnet-gcdump report</c>; null without a total.</summary>
+    public static HeapSnapshot? Parse(string report)
+    {
+        var total = HeapBytes().Match(report);
+        if (!total.Success)
+        {
+            return null;
+        }
+
+        var blocks = KestrelBlocks().Match(report);
+        return new HeapSnapshot(Number(total.Groups[1].Value), blocks.Success ? (int)Number(blocks.Groups[1].Value) : 0);
+
+        static long Number(string digits) => long.Parse(digits.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
     }
 
     private static async Task<string?> RunAsync(string tool, string[] arguments, CancellationToken cancellationToken)
@@ -71,4 +87,15 @@ internal static partial class HeapSnapshots
 
     [GeneratedRegex(@"([\d,]+)\s+GC Heap bytes")]
     private static partial Regex HeapBytes();
+
+    // A row of the report: bytes per object, count, type.
+    [GeneratedRegex(@"[\d,]+\s+([\d,]+)\s+Microsoft\.AspNetCore\.MemoryPoolBlock\s")]
+    private static partial Regex KestrelBlocks();
+}
+
+/// <summary>One snapshot: the live heap after a full GC, and the number of 4 KB blocks Kestrel's memory pool held in it.</summary>
+internal sealed record HeapSnapshot(long Bytes, int KestrelBlocks)
+{
+    /// <summary>A block is a 4,096-byte pinned array and its 40-byte owner.</summary>
+    public long KestrelBlockBytes => KestrelBlocks * (4096L + 24 + 40);
 }
