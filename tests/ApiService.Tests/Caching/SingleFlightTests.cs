@@ -102,15 +102,25 @@ public sealed class SingleFlightTests
     public async Task TheProducerIsCancelledOnlyWhenTheLastSubscriberLeaves()
     {
         var flights = new SingleFlight<int>();
-        var producerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Completes when the producer ends, with whether its token was cancelled by then. Observed from a finally,
+        // not from a callback registered on the token: cancelling can resume the producer inline (Task.Delay's
+        // callback runs first) and unwinding it would dispose such a registration before it ever ran.
+        var producerEnded = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         async IAsyncEnumerable<int> Endless([EnumeratorCancellation] CancellationToken ct)
         {
-            using var registration = ct.Register(() => producerCancelled.TrySetResult());
-            for (var i = 0; ; i++)
+            try
             {
-                yield return i;
-                await Task.Delay(10, ct);
+                for (var i = 0; ; i++)
+                {
+                    yield return i;
+                    await Task.Delay(10, ct);
+                }
+            }
+            finally
+            {
+                producerEnded.TrySetResult(ct.IsCancellationRequested);
             }
         }
 
@@ -122,11 +132,11 @@ public sealed class SingleFlightTests
         await first.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a);
         await Task.Delay(100);
-        Assert.False(producerCancelled.Task.IsCompleted, "one subscriber leaving must not stop the others' work");
+        Assert.False(producerEnded.Task.IsCompleted, "one subscriber leaving must not stop the others' work");
 
         await second.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b);
-        await producerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(await producerEnded.Task.WaitAsync(TimeSpan.FromSeconds(60)), "the producer ended without being cancelled");
         Assert.Equal(0, flights.InFlight);
     }
 
