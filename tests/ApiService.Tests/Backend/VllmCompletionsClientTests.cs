@@ -279,7 +279,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<BackendException>(() => ReadAll(stream));
 
         Assert.Equal(BackendFailure.Timeout, error.Failure);
-        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -296,7 +296,9 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
             }
         });
 
-        await using var stream = await Client(new BackendOptions { TotalTimeout = TimeSpan.FromMilliseconds(600), IdleTimeout = TimeSpan.FromSeconds(30) })
+        // Three seconds: a chunk every 50 ms, so at least two arrive before the cut even when a loaded machine spends
+        // most of a second opening the stream.
+        await using var stream = await Client(new BackendOptions { TotalTimeout = TimeSpan.FromSeconds(3), IdleTimeout = TimeSpan.FromSeconds(30) })
             .OpenAsync(Request, CancellationToken.None);
         var seen = 0;
         var error = await Assert.ThrowsAsync<BackendException>(async () =>
@@ -310,7 +312,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
         Assert.Equal(BackendFailure.Timeout, error.Failure);
         Assert.Equal("The completion took longer than the gateway allows (Backend:TotalTimeout).", error.Message);
         Assert.True(seen >= 2, $"{seen} chunks before the cut");
-        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Single(_upstream.Requests);
     }
 
@@ -404,7 +406,7 @@ public sealed class VllmCompletionsClientTests : IAsyncLifetime
             });
         }
 
-        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
