@@ -44,7 +44,7 @@ internal sealed class JsonChatResponseSink(HttpResponse response, ChunkHeader he
         Started = true;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
-        var body = ChatResponseJson.Completion(header.Id, header.Created, header.Model, choices, _usage, _fromCache);
+        var body = ChatResponseJson.Completion(header, choices, _usage, _fromCache);
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, cancellationToken);
     }

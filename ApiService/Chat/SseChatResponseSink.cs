@@ -44,7 +44,7 @@ internal sealed class SseChatResponseSink(HttpResponse response, ChunkHeader hea
         switch (chatEvent)
         {
             case ContentDelta delta:
-                ChatResponseJson.Chunk(Begin(), header, delta.Index, delta.Text, static (w, text) => w.WriteString("content", text), null);
+                ChatResponseJson.Chunk(Begin(), header, delta.Index, delta.Text, static (w, text) => ChatResponseJson.ContentDelta(w, text), null);
                 End();
                 break;
             case ToolCallsEvent calls:
