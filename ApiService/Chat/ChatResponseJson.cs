@@ -202,14 +202,16 @@ internal static class ChatResponseJson
     }
 }
 
-/// <summary>What every chunk of one response repeats.</summary>
-internal readonly record struct ChunkHeader(string Id, long Created, string Model)
+/// <summary>What every chunk of one response repeats, the strings escaped and encoded once per response.</summary>
+internal sealed class ChunkHeader(string id, long created, string model)
 {
-    /// <summary>The id as every chunk writes it, escaped once per response.</summary>
-    public JsonEncodedText EncodedId { get; } = JsonEncodedText.Encode(Id);
+    public long Created { get; } = created;
 
-    /// <summary>The model's name as every chunk writes it, escaped once per response.</summary>
-    public JsonEncodedText EncodedModel { get; } = JsonEncodedText.Encode(Model);
+    /// <summary>The response's id as every chunk writes it.</summary>
+    public JsonEncodedText EncodedId { get; } = JsonEncodedText.Encode(id);
+
+    /// <summary>The served model's name as every chunk writes it.</summary>
+    public JsonEncodedText EncodedModel { get; } = JsonEncodedText.Encode(model);
 }
 
 /// <summary>One finished choice of a non-streaming response.</summary>
