@@ -17,9 +17,6 @@ internal static class ChatResponseJson
     private static readonly JsonEncodedText Empty = JsonEncodedText.Encode(string.Empty);
     private static readonly JsonEncodedText Assistant = JsonEncodedText.Encode("assistant");
     private static readonly JsonEncodedText FunctionType = JsonEncodedText.Encode("function");
-    private static readonly JsonEncodedText Stop = JsonEncodedText.Encode("stop");
-    private static readonly JsonEncodedText Length = JsonEncodedText.Encode("length");
-    private static readonly JsonEncodedText ToolCallsReason = JsonEncodedText.Encode("tool_calls");
 
     /// <summary>One <c>chat.completion.chunk</c> for choice <paramref name="index"/>; <paramref name="writeDelta"/> writes the delta's members.</summary>
     public static void Chunk<TState>(Utf8JsonWriter w, ChunkHeader header, int index, TState state, Action<Utf8JsonWriter, TState> writeDelta, string? finishReason)
@@ -153,23 +150,13 @@ internal static class ChatResponseJson
 
     private static void FinishReason(Utf8JsonWriter w, string? reason)
     {
-        switch (reason)
+        if (reason is null)
         {
-            case null:
-                w.WriteNull(Names.FinishReason);
-                break;
-            case "stop":
-                w.WriteString(Names.FinishReason, Stop);
-                break;
-            case "length":
-                w.WriteString(Names.FinishReason, Length);
-                break;
-            case "tool_calls":
-                w.WriteString(Names.FinishReason, ToolCallsReason);
-                break;
-            default:
-                w.WriteString(Names.FinishReason, reason);
-                break;
+            w.WriteNull(Names.FinishReason);
+        }
+        else
+        {
+            w.WriteString(Names.FinishReason, reason);
         }
     }
 
